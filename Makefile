@@ -1,0 +1,50 @@
+# Officium — the two commands of the quick start are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+SITE   ?= demo-site
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: install run test test-sqlite test-postgresql browser lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Create (once) and serve the demo site on SQLite; the demo logins are printed.
+run: install
+	$(BIN)/officium demo $(SITE) --host $(HOST) --port $(PORT)
+
+## Debian's chromium for the real-browser tests (no browser is ever downloaded by Playwright).
+browser:
+	@test -x /usr/bin/chromium || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## The whole suite on SQLite, then again on PostgreSQL when OFFICIUM_TEST_DATABASE_URL is set.
+test: install browser lint test-sqlite test-postgresql
+
+lint: install
+	$(BIN)/ruff check officium tests bench
+
+test-sqlite: install
+	env -u OFFICIUM_TEST_DATABASE_URL $(BIN)/python -m pytest
+
+test-postgresql: install
+	@if [ -n "$$OFFICIUM_TEST_DATABASE_URL" ]; then \
+	  echo "== again on PostgreSQL: $$OFFICIUM_TEST_DATABASE_URL"; \
+	  $(BIN)/python -m pytest -m "not browser"; \
+	else echo "OFFICIUM_TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it)"; fi
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(SITE) .pytest_cache build *.egg-info

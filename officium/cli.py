@@ -1,0 +1,378 @@
+"""The ``officium`` command.
+
+Built-in commands never import a plugin; plugin commands are looked up only when asked for, so a broken
+plugin can never break ``officium --help`` or the commands needed to repair the site.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+import officium
+from officium.core.errors import StartupError
+
+
+class SiteCommands(click.Group):
+    """A command group that adds the site's plugin commands (``register_commands``) on demand."""
+
+    def _plugin_group(self, ctx: click.Context) -> click.Group | None:
+        extra = click.Group("plugins-extra")
+        try:
+            app = load_app(ctx, check_schema=False)
+        except Exception as exc:  # a broken site must not hide the built-in commands
+            ctx.meta["officium_load_error"] = str(exc)
+            return None
+        app.hook.register_commands(cli=extra, app=app)
+        return extra
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        names = super().list_commands(ctx)
+        site = _site_dir(ctx)
+        if site is not None and (site / "officium.toml").exists():
+            extra = self._plugin_group(ctx)
+            if extra is not None:
+                names += [n for n in extra.list_commands(ctx) if n not in names]
+        return names
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is not None:
+            return command
+        extra = self._plugin_group(ctx)
+        if extra is None:
+            if "officium_load_error" in ctx.meta:
+                click.echo(f"无法加载站点插件命令：{ctx.meta['officium_load_error']}", err=True)
+            return None
+        return extra.get_command(ctx, name)
+
+
+def _site_dir(ctx: click.Context) -> Path | None:
+    root = ctx.find_root()
+    site = root.params.get("site") if root.params else None
+    return Path(site) if site else None
+
+
+def load_app(ctx: click.Context, check_schema: bool = True) -> Any:
+    """Build the site's app through the one start-up path; ``StartupError`` becomes a clean CLI error."""
+    from officium.core.app import create_app
+    from officium.core.config import SiteConfig
+
+    site = _site_dir(ctx) or Path(".")
+    try:
+        return create_app(SiteConfig.load(site), check_schema=check_schema)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=SiteCommands)
+@click.option(
+    "--site",
+    "-s",
+    envvar="OFFICIUM_SITE",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="站点目录（含 officium.toml）；也可用环境变量 OFFICIUM_SITE。",
+)
+@click.version_option(officium.__version__, prog_name="officium")
+def main(site: str) -> None:
+    """Officium 办公自动化系统的管理命令。"""
+
+
+# ------------------------------------------------------------------------------------------ site
+
+
+@main.command()
+@click.argument("site_dir", type=click.Path(file_okay=False))
+@click.option(
+    "--database-url",
+    default="sqlite:///data/officium.db",
+    show_default=True,
+    help="数据库地址：sqlite:///路径 或 postgresql://用户@主机/库名。",
+)
+@click.option("--plugin", "plugins", multiple=True, help="要启用的插件，可重复。")
+@click.option("--site-name", default="办公自动化系统", show_default=True, help="站点名称。")
+def init(site_dir: str, database_url: str, plugins: tuple[str, ...], site_name: str) -> None:
+    """创建新站点：写入 officium.toml，建库，并创建三员账号（一次性密码只显示一次）。"""
+    from officium.core.bootstrap import init_site
+
+    try:
+        _, credentials = init_site(
+            Path(site_dir),
+            database_url=database_url,
+            enabled_plugins=list(plugins),
+            site_name=site_name,
+            echo=click.echo,
+        )
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"站点已创建：{Path(site_dir).resolve()}")
+    click.echo("三员账号的一次性密码如下，只显示这一次，首次登录时必须修改：")
+    for cred in credentials:
+        click.echo(f"  {cred.role:<10} 用户名 {cred.username:<10} 一次性密码 {cred.password}")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=8000, show_default=True, type=int, help="监听端口。")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="工作进程数。")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
+    """启动 Web 服务（数据库结构不是最新时拒绝启动）。"""
+    load_app(ctx)  # fail here, with the fix in the message, rather than inside every worker
+    _serve(_site_dir(ctx) or Path("."), host, port, workers)
+
+
+def _serve(site: Path, host: str, port: int, workers: int) -> None:
+    import uvicorn
+
+    os.environ["OFFICIUM_SITE"] = str(site.resolve())
+    uvicorn.run(
+        "officium.core.asgi:create_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
+    )
+
+
+@main.command()
+@click.argument("site_dir", default="demo-site", type=click.Path(file_okay=False))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="只创建演示站点，不启动服务。")
+def demo(site_dir: str, host: str, port: int, no_serve: bool) -> None:
+    """创建一个演示站点（模拟检验检疫局的组织和约 60 名用户）并启动服务。"""
+    from officium.core.bootstrap import DEMO_PASSWORD, init_site, seed_demo
+    from officium.core.loader import installed_plugins
+
+    site = Path(site_dir)
+    if (site / "officium.toml").exists():
+        click.echo(f"演示站点已存在：{site.resolve()}（删除该目录可重新生成）")
+    else:
+        first_party = [
+            name for name, where in installed_plugins().items() if where.startswith("officium.plugins.")
+        ]
+        click.echo(f"正在创建演示站点 {site.resolve()} ……")
+        try:
+            app, admins = init_site(
+                site,
+                enabled_plugins=first_party,
+                site_name="江南出入境检验检疫局办公自动化系统",
+                admin_password=DEMO_PASSWORD,
+                echo=click.echo,
+            )
+            samples = seed_demo(app, echo=click.echo)
+        except StartupError as exc:
+            raise click.ClickException(str(exc)) from exc
+        click.echo(f"\n演示账号（密码均为 {DEMO_PASSWORD}，仅供演示）：")
+        for cred in [*admins, *samples]:
+            click.echo(f"  {cred.username:<14} {cred.name:<8} {cred.role}")
+    if not no_serve:
+        click.echo(f"\n打开 http://{host}:{port}/ 登录。按 Ctrl+C 停止。")
+        _serve(site, host, port, 1)
+
+
+# -------------------------------------------------------------------------------------------- db
+
+
+@main.group()
+def db() -> None:
+    """数据库结构迁移。"""
+
+
+@db.command("upgrade")
+@click.option("--plugin", help="只升级这个插件。")
+@click.pass_context
+def db_upgrade(ctx: click.Context, plugin: str | None) -> None:
+    """执行待执行的迁移（按插件加载顺序）。"""
+    from officium.core.migrations_runner import upgrade
+
+    app = load_app(ctx, check_schema=False)
+    try:
+        ran = upgrade(app, plugin)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    total = 0
+    for name, files in ran.items():
+        for file in files:
+            click.echo(f"已执行 {name}/{file}")
+            total += 1
+    click.echo(f"完成：执行了 {total} 个迁移。" if total else "数据库结构已是最新。")
+
+
+@db.command("status")
+@click.pass_context
+def db_status(ctx: click.Context) -> None:
+    """列出各插件已执行和待执行的迁移；有待执行的迁移时退出码为 1。"""
+    from officium.core.migrations_runner import schema_status
+
+    app = load_app(ctx, check_schema=False)
+    pending = 0
+    for status in schema_status(app):
+        click.echo(f"{status.plugin}: 已执行 {len(status.applied)} 个，待执行 {len(status.pending)} 个")
+        for name in status.pending:
+            click.echo(f"  待执行 {name}")
+        pending += len(status.pending)
+    if pending:
+        click.echo("运行 `officium db upgrade` 执行待执行的迁移。")
+        sys.exit(1)
+
+
+@db.command("generate")
+@click.option("--plugin", required=True, help="插件名。")
+@click.argument("name")
+@click.pass_context
+def db_generate(ctx: click.Context, plugin: str, name: str) -> None:
+    """按模型与数据库的差异生成迁移文件草稿（请审阅后再提交）。"""
+    from officium.core.migrations_runner import generate
+
+    app = load_app(ctx, check_schema=False)
+    try:
+        path = generate(app, plugin, name)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已生成 {path}" if path else "模型与数据库一致，无需迁移。")
+
+
+# --------------------------------------------------------------------------------------- plugins
+
+
+@main.group()
+def plugins() -> None:
+    """插件：列出、诊断、新建。"""
+
+
+@plugins.command("list")
+@click.pass_context
+def plugins_list(ctx: click.Context) -> None:
+    """列出已安装的插件及是否启用（不导入任何插件）。"""
+    from officium.core.config import SiteConfig
+    from officium.core.errors import ConfigError
+    from officium.core.loader import installed_plugins
+
+    enabled: list[str] = []
+    try:
+        enabled = SiteConfig.load(_site_dir(ctx) or Path(".")).enabled_plugins
+    except ConfigError:
+        click.echo("（未找到站点配置，只列出已安装的插件）")
+    installed = installed_plugins()
+    for name, where in installed.items():
+        click.echo(f"{'[启用]' if name in enabled else '[    ]'} {name:<20} {where}")
+    for name in enabled:
+        if name not in installed:
+            click.echo(f"[缺失] {name:<20} 已启用但没有安装")
+    if not installed:
+        click.echo("没有安装任何插件。")
+
+
+@plugins.command("doctor")
+@click.pass_context
+def plugins_doctor(ctx: click.Context) -> None:
+    """检查已启用的插件：能否导入、依赖、钩子、注册项和数据库结构。"""
+    from officium.core.app import create_app
+    from officium.core.config import SiteConfig
+    from officium.core.migrations_runner import schema_status
+
+    try:
+        config = SiteConfig.load(_site_dir(ctx) or Path("."))
+        app = create_app(config, check_schema=False)
+    except StartupError as exc:
+        click.echo(f"✗ {exc}")
+        sys.exit(1)
+    click.echo(f"✓ {len(app.plugins)} 个插件加载成功：{', '.join(p.name for p in app.plugins)}")
+    problems = 0
+    for status in schema_status(app):
+        if status.pending:
+            problems += 1
+            click.echo(
+                f"✗ {status.plugin} 有待执行的迁移：{', '.join(status.pending)}（运行 officium db upgrade）"
+            )
+    try:
+        from officium.core.migrations_runner import verify_current
+
+        if not problems:
+            verify_current(app)
+    except StartupError as exc:
+        problems += 1
+        click.echo(f"✗ {exc}")
+    app.asgi()  # building the routes validates them too
+    if problems:
+        sys.exit(1)
+    click.echo("✓ 数据库结构是最新的，没有发现问题。")
+
+
+@plugins.command("new")
+@click.argument("name")
+@click.option("--title", default=None, help="中文名称，默认与插件名相同。")
+@click.option("--area", default="政务管理", show_default=True, help="功能区。")
+@click.option("--dir", "directory", default=".", type=click.Path(file_okay=False), help="在此目录下创建。")
+def plugins_new(name: str, title: str | None, area: str, directory: str) -> None:
+    """生成一个可安装的插件包骨架（含页面、模型、迁移、模板和测试）。"""
+    from officium.core.scaffold import ScaffoldError, create_plugin
+
+    try:
+        path = create_plugin(name, Path(directory), title=title or name, area=area)
+    except ScaffoldError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已创建 {path}")
+    click.echo("下一步：")
+    click.echo(f"  pip install -e {path}")
+    click.echo(f'  在 officium.toml 的 enabled_plugins 中加入 "{name}"，然后运行 officium db upgrade')
+
+
+# ----------------------------------------------------------------------------------------- tokens
+
+
+@main.group()
+def token() -> None:
+    """API 令牌：签发和吊销。"""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--name", required=True, help="令牌用途，例如对接的系统名。")
+@click.pass_context
+def token_create(ctx: click.Context, username: str, name: str) -> None:
+    """为用户签发 API 令牌（只显示一次）。"""
+    from officium.core.db import write_transaction
+    from officium.core.identity.models import User
+    from officium.core.identity.tokens import issue_token
+
+    app = load_app(ctx)
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise click.ClickException(f"用户 {username} 不存在。")
+    with write_transaction(app.db):
+        value = issue_token(user, name, app.clock())
+    click.echo(value)
+
+
+@token.command("revoke")
+@click.argument("username")
+@click.option("--name", required=True, help="要吊销的令牌用途名。")
+@click.pass_context
+def token_revoke(ctx: click.Context, username: str, name: str) -> None:
+    """吊销用户某个用途的全部 API 令牌。"""
+    from officium.core.db import write_transaction
+    from officium.core.identity.models import User
+    from officium.core.identity.tokens import revoke_token
+
+    app = load_app(ctx)
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise click.ClickException(f"用户 {username} 不存在。")
+    with write_transaction(app.db):
+        count = revoke_token(user, name, app.clock())
+    click.echo(f"已吊销 {count} 个令牌。")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

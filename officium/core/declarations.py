@@ -1,0 +1,33 @@
+"""What the core declares: its tables, the organisation's roles, its permissions and menu entries."""
+
+from officium.core.identity.models import LoginRecord, RoleGrant, Session, Unit, User
+from officium.core.identity.tokens import ApiToken
+from officium.core.registry import AUTHENTICATED, MenuItem, Permission, Role
+
+MODELS = [Unit, User, RoleGrant, Session, LoginRecord, ApiToken]
+
+#: 三员 (three separated administrators) first, then the roles every unit has.
+ROLES = [
+    Role("sysadmin", "系统管理员", admin=True, description="账号、组织机构、备份"),
+    Role("secadmin", "安全保密管理员", admin=True, description="角色、权限、密码和会话策略"),
+    Role("auditor", "安全审计员", admin=True, description="查阅审计日志和登录记录"),
+    Role("leader", "单位负责人", description="局长、处长、分局局长、科长"),
+    Role("deputy_leader", "单位副职"),
+    Role("supervising_leader", "分管领导", description="分管若干单位的局领导"),
+    Role("clerk", "综合人员", description="单位的文书、综合人员"),
+    Role("staff", "工作人员", description="所有在岗人员隐含持有"),
+]
+
+PERMISSIONS = [
+    Permission("core.accounts.manage", "管理账号和组织机构", default_roles=("sysadmin",)),
+    Permission("core.security.manage", "管理角色、权限和安全策略", default_roles=("secadmin",)),
+    Permission("core.audit.read", "查阅审计日志和登录记录", default_roles=("auditor",)),
+    Permission(
+        "core.plugins.view", "查看已启用的功能模块", default_roles=("sysadmin", "secadmin", "auditor")
+    ),
+]
+
+MENU = [
+    MenuItem("修改密码", "/password", "个人事务", AUTHENTICATED, order=900),
+    MenuItem("功能模块", "/plugins", "系统管理", "core.plugins.view", order=900),
+]

@@ -1,0 +1,34 @@
+"""The core's own contributions, made through the same hooks every plugin uses."""
+
+from officium import hookimpl
+from officium.core import declarations, pages
+
+
+@hookimpl
+def register_models(app):
+    return declarations.MODELS
+
+
+@hookimpl
+def register_roles(app):
+    return declarations.ROLES
+
+
+@hookimpl
+def register_permissions(app):
+    return declarations.PERMISSIONS
+
+
+@hookimpl
+def register_routes(app):
+    return pages.ROUTES
+
+
+@hookimpl
+def menu_items(request, user, app):
+    return declarations.MENU
+
+
+@hookimpl
+def dashboard_widgets(request, user, app):
+    return [pages.welcome_widget()]

@@ -1,0 +1,1 @@
+"""Organisation, accounts, sessions and permission checks."""

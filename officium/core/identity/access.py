@@ -1,0 +1,43 @@
+"""The one permission check: which permissions a user holds, and whether one suffices for a route."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from officium.core.identity.models import RoleGrant, User
+from officium.core.registry import AUTHENTICATED, PUBLIC
+
+if TYPE_CHECKING:
+    from officium.core.registry import Registry
+
+#: Every active non-administrator holds this role implicitly; it carries what all staff may do.
+STAFF_ROLE = "staff"
+
+
+def roles_of(user: User) -> set[str]:
+    """Names of the roles the user holds in any unit."""
+    return {grant.role for grant in RoleGrant.select(RoleGrant.role).where(RoleGrant.user == user)}
+
+
+def permissions_of(registry: Registry, user: User | None) -> frozenset[str]:
+    """All permissions the user holds through their roles (deny by default: none for anonymous)."""
+    if user is None or not user.is_active:
+        return frozenset()
+    roles = roles_of(user)
+    if not any(registry.roles[r].admin for r in roles if r in registry.roles):
+        roles.add(STAFF_ROLE)
+    granted: set[str] = set()
+    for role in roles:
+        granted |= registry.role_permissions(role)
+    return frozenset(granted)
+
+
+def allows(permission: str, user: User | None, held: frozenset[str]) -> bool:
+    """Whether a route or item guarded by ``permission`` is open to ``user`` holding ``held``."""
+    if permission == PUBLIC:
+        return True
+    if user is None:
+        return False
+    if permission == AUTHENTICATED:
+        return True
+    return permission in held

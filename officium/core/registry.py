@@ -1,0 +1,138 @@
+"""Declarations that ``register_*`` and UI hooks return.
+
+They are frozen dataclasses rather than dicts so that the core can validate them in one place and report
+duplicates as start-up errors instead of letting the last registration win.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+#: ``permission`` value of a route anyone may open (login page, health check).
+PUBLIC = "public"
+#: ``permission`` value of a route every signed-in user may open.
+AUTHENTICATED = "authenticated"
+
+
+@dataclass(frozen=True)
+class Page:
+    """A server-rendered page, mounted at ``/<plugin>/<path>`` and named ``<plugin>:<name>``.
+
+    ``permission`` is required: a permission name, ``AUTHENTICATED`` or ``PUBLIC``.  The routing engine
+    refuses the request before the view runs when the user lacks it.
+    """
+
+    path: str
+    endpoint: Callable[..., Any]
+    name: str
+    permission: str
+    methods: Sequence[str] = ("GET",)
+
+
+@dataclass(frozen=True)
+class Api:
+    """A JSON endpoint, mounted at ``/api/v1/<plugin>/<path>`` and listed in the OpenAPI document.
+
+    The view returns a JSON-serialisable value (wrapped as the response body) or a Response, and raises
+    :class:`officium.core.api.ApiError` for failures.
+    """
+
+    path: str
+    endpoint: Callable[..., Any]
+    name: str
+    permission: str
+    methods: Sequence[str] = ("GET",)
+    summary: str = ""
+
+
+@dataclass(frozen=True)
+class Permission:
+    """An action a plugin guards, e.g. ``leave.approve``; ``name`` must start with ``<plugin>.``.
+
+    ``default_roles`` are the roles that hold it unless the security administrator changes the grants.
+    """
+
+    name: str
+    title: str
+    default_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Role:
+    """A role users hold, usually scoped to units (``clerk`` of 办公室).
+
+    ``admin`` marks the three mutually exclusive administrator roles (三员): no account may hold two of them,
+    and they never hold business roles.
+    """
+
+    name: str
+    title: str
+    admin: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry in the left navigation, shown only to users holding ``permission``."""
+
+    title: str
+    url: str
+    area: str
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard (首页) panel; ``render(request)`` returns HTML (``Markup``) for the panel body."""
+
+    name: str
+    title: str
+    render: Callable[[Any], Any]
+    permission: str
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class TodoCount:
+    """A pending-work badge: ``count`` items waiting for the user at ``url``."""
+
+    title: str
+    count: int
+    url: str
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A per-plugin setting, read from ``[plugins.<name>]`` in officium.toml.
+
+    ``type`` is one of ``str``, ``int``, ``bool``, ``float`` or ``list``; unknown keys and values of the wrong
+    type stop the site at start-up with a message naming the key.
+    """
+
+    key: str
+    title: str
+    type: type
+    default: Any
+    description: str = ""
+
+
+@dataclass
+class Registry:
+    """Everything the enabled plugins declared, collected once at start-up and owned by the app."""
+
+    models: dict[str, list[type]] = field(default_factory=dict)
+    permissions: dict[str, Permission] = field(default_factory=dict)
+    permission_owner: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
+    settings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    setting_specs: dict[str, dict[str, Setting]] = field(default_factory=dict)
+    pages: dict[str, list[Page]] = field(default_factory=dict)
+    apis: dict[str, list[Api]] = field(default_factory=dict)
+
+    def role_permissions(self, role: str) -> frozenset[str]:
+        """Permissions a role holds by default."""
+        return frozenset(p.name for p in self.permissions.values() if role in p.default_roles)

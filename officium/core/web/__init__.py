@@ -1,0 +1,1 @@
+"""The web layer: routing engine, templates, API conventions, error pages."""

@@ -1,0 +1,46 @@
+"""Who is asking: the session or API token behind a request, resolved once per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+
+from officium.core.identity.access import permissions_of
+from officium.core.identity.models import Session, User
+from officium.core.identity.sessions import COOKIE_NAME, find_session
+from officium.core.identity.tokens import find_token_user
+
+if TYPE_CHECKING:
+    from officium.core.app import OfficiumApp
+
+
+@dataclass
+class RequestContext:
+    """The signed-in user (or None), how they signed in, and what they may do."""
+
+    user: User | None = None
+    session: Session | None = None
+    via_token: bool = False
+    permissions: frozenset[str] = field(default_factory=frozenset)
+
+
+def resolve_context(app: OfficiumApp, request: Request) -> RequestContext:
+    """Find the user of a request from a bearer token (API) or the session cookie."""
+    now = app.clock()
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        user = find_token_user(auth[7:].strip(), now)
+        return RequestContext(user=user, via_token=True, permissions=permissions_of(app.registry, user))
+    session = find_session(request.cookies.get(COOKIE_NAME), now)
+    if session is None:
+        return RequestContext()
+    return RequestContext(
+        user=session.user, session=session, permissions=permissions_of(app.registry, session.user)
+    )
+
+
+def client_ip(request: Request) -> str:
+    """The peer address as the server saw it (the reverse proxy sets it via uvicorn's --forwarded-allow-ips)."""
+    return request.client.host if request.client else ""

@@ -1,0 +1,86 @@
+"""Error answers: a Chinese page for people, the standard JSON error for the API, never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from officium.core.web.api import error_response
+from officium.core.web.context import RequestContext, resolve_context
+
+if TYPE_CHECKING:
+    from officium.core.app import OfficiumApp
+
+logger = logging.getLogger("officium")
+
+MESSAGES = {
+    400: ("bad_request", "请求不正确。"),
+    401: ("unauthenticated", "请先登录。"),
+    403: ("forbidden", "没有权限访问此页面。"),
+    404: ("not_found", "找不到该页面或记录，可能已被删除，或者您无权查看。"),
+    405: ("method_not_allowed", "不支持该请求方式。"),
+    409: ("conflict", "该记录已被他人处理，请刷新后查看最新状态。"),
+    413: ("too_large", "上传的内容过大。"),
+    500: ("server_error", "系统内部错误，已记录。请稍后重试，或联系信息化处。"),
+    503: ("unavailable", "系统暂时不可用，请稍后重试。"),
+}
+
+
+def error_page(app: OfficiumApp, request: Request, status: int, detail: str | None = None) -> Response:
+    """Answer with the error ``status``: JSON under ``/api/``, the shell's error page elsewhere."""
+    code, message = MESSAGES.get(status, ("error", "请求失败。"))
+    if detail and status != 500:
+        message = detail
+    if request.url.path.startswith("/api/"):
+        return error_response(status, code, message)
+    from officium.core.web.views import render
+
+    request.state.app = app
+    if not hasattr(request.state, "ctx"):
+        try:
+            request.state.ctx = resolve_context(app, request)
+        except Exception:  # the database itself may be what failed
+            request.state.ctx = RequestContext()
+        request.state.user = request.state.ctx.user
+    try:
+        return render(request, "core/error.html", status_code=status, status=status, message=message)
+    except Exception:
+        logger.exception("rendering the error page failed")
+        return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
+
+
+def install_handlers(app: OfficiumApp) -> dict:
+    """The exception handlers for the Starlette application."""
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail not in _STARLETTE_DEFAULTS else None
+        response = error_page(app, request, exc.status_code, detail)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def on_crash(request: Request, exc: Exception) -> Response:
+        logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        return error_page(app, request, 500)
+
+    return {HTTPException: on_http_error, Exception: on_crash}
+
+
+# Starlette fills ``detail`` with the English reason phrase when none was given.
+_STARLETTE_DEFAULTS = {
+    "Bad Request",
+    "Unauthorized",
+    "Forbidden",
+    "Not Found",
+    "Method Not Allowed",
+    "Conflict",
+    "Payload Too Large",
+    "Content Too Large",
+    "Internal Server Error",
+    "Service Unavailable",
+}

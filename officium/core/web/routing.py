@@ -1,0 +1,138 @@
+"""The routing engine: every plugin route passes through one wrapper that authenticates, checks the
+route's permission and the CSRF token, and runs state-changing requests in one transaction.
+
+Views are plain (synchronous) functions taking the request.  They run on the event loop's thread, inside
+one database transaction for unsafe methods: with no ``await`` between their queries, two requests can
+never interleave on the worker's connection, and a view that raises leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hmac
+import inspect
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlparse
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from officium.core.db import write_transaction
+from officium.core.errors import StartupError
+from officium.core.identity.access import allows
+from officium.core.registry import PUBLIC, Api, Page
+from officium.core.web.api import ApiError, error_response
+from officium.core.web.context import resolve_context
+
+if TYPE_CHECKING:
+    from officium.core.app import OfficiumApp
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "x-csrf-token"
+ANON_CSRF_COOKIE = "officium_csrf"
+#: Pages a user who must change their password may still open.
+PASSWORD_CHANGE_ALLOWED = frozenset({"core:password", "core:logout", "core:login"})
+
+
+def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
+    """Wrap a declared page or API view into a Starlette route guarded by its permission."""
+    if inspect.iscoroutinefunction(declared.endpoint):
+        raise StartupError(
+            f"插件 {plugin} 的路由 {declared.name} 是 async 函数。修复：视图写成普通函数（def），由核心在事务中调用。"
+        )
+    is_api = isinstance(declared, Api)
+    full_name = f"{'api.' if is_api else ''}{plugin}:{declared.name}"
+
+    async def endpoint(request: Request) -> Response:
+        ctx = resolve_context(app, request)
+        request.state.app = app
+        request.state.ctx = ctx
+        request.state.user = ctx.user
+        request.state.route_name = full_name
+        if not allows(declared.permission, ctx.user, ctx.permissions):
+            return _refuse(request, is_api, signed_in=ctx.user is not None)
+        if (
+            ctx.user is not None
+            and ctx.user.must_change_password
+            and full_name not in PASSWORD_CHANGE_ALLOWED
+        ):
+            if is_api:
+                return error_response(403, "password_change_required", "请先修改初始密码。")
+            return RedirectResponse("/password", status_code=303)
+        unsafe = request.method not in SAFE_METHODS
+        if unsafe:
+            refusal = await _check_csrf(app, request, ctx, is_api, declared.permission == PUBLIC)
+            if refusal is not None:
+                return refusal
+        elif request.method == "GET":
+            request.state.form = {}
+        try:
+            if unsafe:
+                with write_transaction(app.db):
+                    result = declared.endpoint(request)
+            else:
+                result = declared.endpoint(request)
+        except ApiError as exc:
+            return error_response(exc.status, exc.code, exc.message, exc.fields)
+        if is_api and not isinstance(result, Response):
+            return JSONResponse(result)
+        return result
+
+    return Route(declared.path, endpoint, methods=list(declared.methods), name=declared.name)
+
+
+def _refuse(request: Request, is_api: bool, signed_in: bool) -> Response:
+    if is_api:
+        if signed_in:
+            return error_response(403, "forbidden", "没有权限执行此操作。")
+        return error_response(401, "unauthenticated", "请先登录或提供有效的 API 令牌。")
+    if signed_in:
+        raise HTTPException(403)
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+
+
+def _same_origin(request: Request) -> bool:
+    origin = request.headers.get("origin") or request.headers.get("referer")
+    if request.headers.get("sec-fetch-site") == "cross-site":
+        return False
+    if not origin:
+        return True
+    return urlparse(origin).netloc == request.headers.get("host", "")
+
+
+async def _check_csrf(
+    app: OfficiumApp, request: Request, ctx: Any, is_api: bool, public: bool
+) -> Response | None:
+    """Refuse a cross-site or token-less unsafe request; preload the form or JSON body for the view."""
+    content_type = request.headers.get("content-type", "")
+    form: dict[str, Any] = {}
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        parsed = await request.form()
+        form = {key: (parsed.getlist(key) if len(parsed.getlist(key)) > 1 else parsed[key]) for key in parsed}
+    request.state.form = form
+    request.state.json = None
+    if is_api and content_type.startswith("application/json"):
+        try:
+            request.state.json = await request.json()
+        except ValueError:
+            return error_response(400, "invalid_json", "请求体不是合法的 JSON。")
+    if ctx.via_token:
+        return None  # a bearer token is not sent by browsers on their own, so it carries no CSRF risk
+    if not _same_origin(request):
+        return _csrf_refusal(is_api)
+    sent = request.headers.get(CSRF_HEADER) or str(form.get(CSRF_FIELD, ""))
+    expected = (
+        ctx.session.csrf_token if ctx.session is not None else request.cookies.get(ANON_CSRF_COOKIE, "")
+    )
+    if not expected or not sent or not hmac.compare_digest(sent, expected):
+        return _csrf_refusal(is_api)
+    return None
+
+
+def _csrf_refusal(is_api: bool) -> Response:
+    if is_api:
+        return error_response(403, "csrf_failed", "请求来源校验失败，请刷新页面后重试。")
+    raise HTTPException(403, "请求来源校验失败：页面可能已过期，请刷新后重试。")

@@ -1,0 +1,48 @@
+"""Shared fixtures: a fresh site per test on SQLite, or on PostgreSQL when OFFICIUM_TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from officium.core.app import OfficiumApp
+from officium.testing import FakeClock, app_client, close_site, make_site
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """An injectable clock starting on a Monday morning."""
+    return FakeClock()
+
+
+@pytest.fixture
+def site_factory(tmp_path: Path, clock: FakeClock) -> Iterator[Callable[..., OfficiumApp]]:
+    """``site_factory(plugins=[...], extra_plugins=[...], settings={...})`` makes a site; all are closed after."""
+    made: list[OfficiumApp] = []
+    counter = iter(range(1000))
+
+    def factory(**kwargs: Any) -> OfficiumApp:
+        kwargs.setdefault("clock", clock)
+        app = make_site(tmp_path / f"site{next(counter)}", **kwargs)
+        made.append(app)
+        return app
+
+    yield factory
+    for app in made:
+        close_site(app)
+
+
+@pytest.fixture
+def app(site_factory: Callable[..., OfficiumApp]) -> OfficiumApp:
+    """A site running only the core."""
+    return site_factory()
+
+
+@pytest.fixture
+def client(app: OfficiumApp):
+    """A test client of ``app`` with its lifespan running."""
+    with app_client(app) as c:
+        yield c
