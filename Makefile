@@ -21,12 +21,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/officium demo $(SITE) --host $(HOST) --port $(PORT)
 
-## Debian's chromium for the real-browser tests (no browser is ever downloaded by Playwright).
+## Debian's chromium and CJK fonts for the real-browser tests (Playwright never downloads a browser).
 browser:
-	@test -x /usr/bin/chromium || { \
-	  echo "installing Debian's chromium for the browser tests"; \
+	@if ! test -x /usr/bin/chromium || ! test -d /usr/share/fonts/opentype/noto; then \
+	  echo "installing Debian's chromium and fonts-noto-cjk for the browser tests"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
 
 ## The whole suite on SQLite, then again on PostgreSQL when OFFICIUM_TEST_DATABASE_URL is set.
 test: install browser lint test-sqlite test-postgresql

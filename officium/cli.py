@@ -54,6 +54,8 @@ class SiteCommands(click.Group):
 def _site_dir(ctx: click.Context) -> Path | None:
     root = ctx.find_root()
     site = root.params.get("site") if root.params else None
+    # --help is handled before a value that comes from the environment has been read.
+    site = site or os.environ.get("OFFICIUM_SITE")
     return Path(site) if site else None
 
 
@@ -75,6 +77,7 @@ def load_app(ctx: click.Context, check_schema: bool = True) -> Any:
     "-s",
     envvar="OFFICIUM_SITE",
     default=".",
+    is_eager=True,
     show_default=True,
     type=click.Path(file_okay=False),
     help="站点目录（含 officium.toml）；也可用环境变量 OFFICIUM_SITE。",
@@ -124,7 +127,11 @@ def init(site_dir: str, database_url: str, plugins: tuple[str, ...], site_name: 
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """启动 Web 服务（数据库结构不是最新时拒绝启动）。"""
-    load_app(ctx)  # fail here, with the fix in the message, rather than inside every worker
+    app = load_app(ctx)
+    try:
+        app.asgi()  # fail here, with the fix in the message, rather than inside every worker
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from exc
     _serve(_site_dir(ctx) or Path("."), host, port, workers)
 
 
@@ -295,15 +302,15 @@ def plugins_doctor(ctx: click.Context) -> None:
             click.echo(
                 f"✗ {status.plugin} 有待执行的迁移：{', '.join(status.pending)}（运行 officium db upgrade）"
             )
-    try:
-        from officium.core.migrations_runner import verify_current
+    from officium.core.migrations_runner import verify_current
 
-        if not problems:
-            verify_current(app)
-    except StartupError as exc:
-        problems += 1
-        click.echo(f"✗ {exc}")
-    app.asgi()  # building the routes validates them too
+    checks = [app.asgi] if problems else [lambda: verify_current(app), app.asgi]  # routes validate on build
+    for check in checks:
+        try:
+            check()
+        except StartupError as exc:
+            problems += 1
+            click.echo(f"✗ {exc}")
     if problems:
         sys.exit(1)
     click.echo("✓ 数据库结构是最新的，没有发现问题。")

@@ -96,7 +96,7 @@ def create_app(
         app.pm.check_pending()
     except pluggy.PluginValidationError as exc:
         raise StartupError(
-            f"插件 {exc.plugin_name or ''} 实现了不存在的钩子：{exc}。修复：对照 docs/hooks.md 检查钩子名的拼写。"
+            f"插件 {app.pm.get_name(exc.plugin)} 实现了不存在的钩子：{exc}。修复：对照 docs/hooks.md 检查钩子名的拼写。"
         ) from exc
     app.db = open_database(config.database_url, config.site_dir)
     database.initialize(app.db)

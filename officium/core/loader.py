@@ -83,8 +83,10 @@ def import_enabled(names: Sequence[str]) -> list[LoadedPlugin]:
             )
 
     failures: list[str] = []
+    failed: set[str] = set()
 
     def on_failure(manager: object, entry_point: importlib.metadata.EntryPoint, exc: Exception) -> None:
+        failed.add(entry_point.name)
         failures.append(
             f"插件 {entry_point.name} 导入失败：{type(exc).__name__}: {exc}。"
             f"修复：改正或升级提供 {entry_point.value} 的包，或从 officium.toml 的 enabled_plugins 中删除 {entry_point.name}。"
@@ -98,6 +100,8 @@ def import_enabled(names: Sequence[str]) -> list[LoadedPlugin]:
         on_load_failure_callback=on_failure,
         on_missing_entrypoints_callback=lambda names: missing.extend(sorted(names)),
     )
+    # stevedore also counts a plugin that failed to import as missing; report its real error instead.
+    missing = [name for name in missing if name not in failed]
     if missing:
         listed = "、".join(missing)
         raise StartupError(

@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 import officium
+from officium.core import audit
 from officium.core.identity.access import allows
 from officium.core.identity.login import LOGIN_FAILED, authenticate, change_password
 from officium.core.identity.models import Unit
@@ -46,6 +47,9 @@ def login(request: Request) -> Response:
     now = app.clock()
     user = authenticate(username, password, now, client_ip(request))
     if user is None:
+        audit.record(
+            app, "core.login", request=request, result="refused", summary=f"登录失败：{username[:64]}"
+        )
         return render(
             request,
             "core/login.html",
@@ -55,6 +59,7 @@ def login(request: Request) -> Response:
             error=LOGIN_FAILED,
         )
     end_session(request.cookies.get(COOKIE_NAME))
+    audit.record(app, "core.login", actor=user, request=request, summary="登录成功")
     token = start_session(user, now, client_ip(request), request.headers.get("user-agent", ""))
     response = redirect("/password" if user.must_change_password else next_url)
     response.set_cookie(COOKIE_NAME, token, httponly=True, samesite="lax", secure=app.config.https, path="/")
@@ -63,6 +68,7 @@ def login(request: Request) -> Response:
 
 def logout(request: Request) -> Response:
     """End the session at once; the old cookie is worthless afterwards."""
+    audit.record(request.state.app, "core.logout", request=request, summary="退出登录")
     end_session(request.cookies.get(COOKIE_NAME))
     response = redirect("/login")
     response.delete_cookie(COOKIE_NAME, path="/")
@@ -83,6 +89,14 @@ def password(request: Request) -> Response:
     )
     if errors:
         return render(request, "core/password.html", status_code=400, errors=errors, done=False)
+    audit.record(
+        request.state.app,
+        "core.password.change",
+        request=request,
+        object_type="user",
+        object_id=user.id,
+        summary="修改本人密码",
+    )
     return render(request, "core/password.html", errors={}, done=True)
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from officium.core.errors import StartupError
+from officium.core.loader import installed_plugins
 from officium.core.registry import AUTHENTICATED, PUBLIC, Api, Page, Permission, Role, Setting
 
 if TYPE_CHECKING:
@@ -93,6 +94,14 @@ def _collect_settings(app: OfficiumApp) -> None:
                 raise StartupError(f"插件 {plugin} 的设置项 {spec.key} 声明了两次。")
             declared[spec.key] = spec
         reg.setting_specs[plugin] = declared
+    loaded = {p.name for p in app.plugins}
+    stray = sorted(set(app.config.plugins) - loaded - set(installed_plugins()))
+    if stray:
+        # A section for an installed but disabled plugin is kept for when it is enabled again; one for a
+        # plugin that does not exist at all is most likely a typo.
+        raise StartupError(
+            f"officium.toml 中的 [plugins.{stray[0]}] 对应的插件没有安装。修复：检查插件名的拼写，或删除这一节。"
+        )
     for plugin in app.plugins:
         declared = reg.setting_specs.get(plugin.name, {})
         given = app.config.plugins.get(plugin.name, {})

@@ -81,6 +81,13 @@ def collect_routes(app: OfficiumApp) -> list[BaseRoute]:
     return routes
 
 
+class _Application(Starlette):
+    """Starlette with the security headers outside everything, so that even a 500 answer carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def build_asgi(app: OfficiumApp) -> Starlette:
     """The ASGI application.  Middleware and routes are fixed here; start-up hooks run in the lifespan."""
     extra: list[Middleware] = []
@@ -102,9 +109,9 @@ def build_asgi(app: OfficiumApp) -> Starlette:
             for result in app.hook.shutdown(app=app):
                 await _await_me_maybe(result)
 
-    return Starlette(
+    return _Application(
         routes=collect_routes(app),
-        middleware=[Middleware(SecurityHeaders), *extra],
+        middleware=extra,
         exception_handlers=install_handlers(app),
         lifespan=lifespan,
     )

@@ -48,7 +48,7 @@ def _operation(plugin: str, api: Api) -> dict[str, Any]:
         "tags": [plugin],
         "x-permission": api.permission,
         "responses": {
-            "200": {"description": "成功"},
+            "2XX": {"description": "成功"},
             "default": {"description": "错误", "content": {"application/json": {"schema": ERROR_SCHEMA}}},
         },
     }

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from officium.core import audit
 from officium.core.db import write_transaction
 from officium.core.errors import StartupError
 from officium.core.identity.access import allows
@@ -51,8 +52,6 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
         request.state.ctx = ctx
         request.state.user = ctx.user
         request.state.route_name = full_name
-        if not allows(declared.permission, ctx.user, ctx.permissions):
-            return _refuse(request, is_api, signed_in=ctx.user is not None)
         if (
             ctx.user is not None
             and ctx.user.must_change_password
@@ -61,6 +60,8 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
             if is_api:
                 return error_response(403, "password_change_required", "请先修改初始密码。")
             return RedirectResponse("/password", status_code=303)
+        if not allows(declared.permission, ctx.user, ctx.permissions):
+            return _refuse(request, is_api, signed_in=ctx.user is not None)
         unsafe = request.method not in SAFE_METHODS
         if unsafe:
             refusal = await _check_csrf(app, request, ctx, is_api, declared.permission == PUBLIC)
@@ -72,6 +73,15 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
             if unsafe:
                 with write_transaction(app.db):
                     result = declared.endpoint(request)
+                    # Every change is audited: a view that recorded nothing more specific gets a generic entry
+                    # naming the route, written in the same transaction as the change itself.
+                    if _succeeded(result) and not getattr(request.state, "audited", False):
+                        audit.record(
+                            app,
+                            f"{plugin}.{declared.name}",
+                            request=request,
+                            summary=f"{request.method} {request.url.path}",
+                        )
             else:
                 result = declared.endpoint(request)
         except ApiError as exc:
@@ -81,6 +91,10 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
         return result
 
     return Route(declared.path, endpoint, methods=list(declared.methods), name=declared.name)
+
+
+def _succeeded(result: object) -> bool:
+    return not isinstance(result, Response) or result.status_code < 400
 
 
 def _refuse(request: Request, is_api: bool, signed_in: bool) -> Response:

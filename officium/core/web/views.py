@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup, escape
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
@@ -91,3 +94,39 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
 def redirect(url: str) -> RedirectResponse:
     """A 303 redirect, the answer to a successful form post (so reloading does not post again)."""
     return RedirectResponse(url, status_code=303)
+
+
+def require(request: Request, permission: str) -> None:
+    """Refuse with 403 unless the user holds ``permission`` — for a page whose methods need different rights.
+
+    The route's own permission is checked before the view runs; use this for the stricter part (e.g. a page
+    everyone may read but only clerks may post to).
+    """
+    ctx = request.state.ctx
+    if not allows(permission, ctx.user, ctx.permissions):
+        raise HTTPException(403)
+
+
+@dataclass(frozen=True)
+class PageOf:
+    """One page of a list for a template: rows, position, and links that keep the current filters."""
+
+    items: list[Any]
+    page: int
+    pages: int
+    total: int
+    query: str
+
+    def url(self, page: int) -> str:
+        """The link to another page of the same list (other query parameters kept)."""
+        params = [(k, v) for k, v in parse_qsl(self.query) if k != "page"]
+        return "?" + urlencode([*params, ("page", str(page))])
+
+
+def page_of(request: Request, query: Any, per_page: int = 20) -> PageOf:
+    """Paginate a Peewee query for a list page by ``?page=`` (out-of-range pages show the last page)."""
+    total = query.count()
+    pages = max(1, -(-total // per_page))
+    raw = request.query_params.get("page", "1")
+    page = min(int(raw), pages) if raw.isdigit() and int(raw) >= 1 else 1
+    return PageOf(list(query.paginate(page, per_page)), page, pages, total, request.url.query)

@@ -1,0 +1,1 @@
+"""First-party plugins: one package per function module, each registered through an entry point."""
