@@ -27,7 +27,11 @@ class SiteCommands(click.Group):
         except Exception as exc:  # a broken site must not hide the built-in commands
             ctx.meta["officium_load_error"] = str(exc)
             return None
-        app.hook.register_commands(cli=extra, app=app)
+        try:
+            app.hook.register_commands(cli=extra, app=app)
+        except Exception as exc:
+            ctx.meta["officium_load_error"] = f"插件的 register_commands 出错：{exc}"
+            return None
         return extra
 
     def list_commands(self, ctx: click.Context) -> list[str]:

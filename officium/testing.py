@@ -2,14 +2,15 @@
 
 A plugin's tests use them like this::
 
-    from officium.testing import make_site, add_user, login
+    from officium.testing import add_user, app_client, close_site, login, make_site
 
     def test_page(tmp_path):
         app = make_site(tmp_path, plugins=["myplugin"])
-        add_user(app, "zhang", permissions_of_roles=...)
+        add_user(app, "zhang", roles=["clerk"])
         with app_client(app) as client:
             login(client, "zhang")
             assert client.get("/myplugin/").status_code == 200
+        close_site(app)
 
 The database is SQLite in ``tmp_path``, or a fresh schema in the PostgreSQL database named by the
 ``OFFICIUM_TEST_DATABASE_URL`` environment variable.

@@ -63,6 +63,11 @@ class SiteConfig:
         plugins = raw.get("plugins", {})
         if not isinstance(plugins, dict):
             raise ConfigError(f"{path} 中的 [plugins] 应为表，例如 [plugins.leave]。")
+        if not isinstance(raw.get("https", False), bool):
+            raise ConfigError(f"{path} 中的 https 应为 true 或 false（不加引号）。")
+        upload = raw.get("max_upload_mb", 50)
+        if not isinstance(upload, int) or isinstance(upload, bool) or not 1 <= upload <= 2048:
+            raise ConfigError(f"{path} 中的 max_upload_mb 应为 1–2048 之间的整数。")
         return cls(
             site_dir=site,
             secret=raw["secret"],
@@ -70,8 +75,8 @@ class SiteConfig:
             site_name=raw.get("site_name", cls.site_name),
             enabled_plugins=list(dict.fromkeys(enabled)),
             plugins=plugins,
-            https=bool(raw.get("https", False)),
-            max_upload_mb=int(raw.get("max_upload_mb", 50)),
+            https=raw.get("https", False),
+            max_upload_mb=upload,
         )
 
 

@@ -1,11 +1,30 @@
 """What the core declares: its tables, the organisation's roles, its permissions and menu entries."""
 
 from officium.core.audit import AuditEntry, AuditHead
-from officium.core.identity.models import LoginRecord, RoleGrant, Session, Unit, User
+from officium.core.identity.models import (
+    LoginRecord,
+    PasswordHistory,
+    PolicySetting,
+    RoleGrant,
+    Session,
+    Unit,
+    User,
+)
 from officium.core.identity.tokens import ApiToken
 from officium.core.registry import AUTHENTICATED, MenuItem, Permission, Role
 
-MODELS = [Unit, User, RoleGrant, Session, LoginRecord, ApiToken, AuditEntry, AuditHead]
+MODELS = [
+    Unit,
+    User,
+    RoleGrant,
+    Session,
+    LoginRecord,
+    ApiToken,
+    AuditEntry,
+    AuditHead,
+    PasswordHistory,
+    PolicySetting,
+]
 
 #: 三员 (three separated administrators) first, then the roles every unit has.
 ROLES = [

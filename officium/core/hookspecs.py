@@ -9,8 +9,8 @@ How hooks are called:
 * ``register_*`` hooks run once at start-up and return lists of declarations from
   :mod:`officium.core.registry`; the core validates them, and a name claimed twice (route, permission, role,
   table) is a start-up error naming both plugins.
-* Per-request hooks (``menu_items``, ``dashboard_widgets``, ``todo_counts``) may return a list or an
-  awaitable of one; results of all plugins are concatenated.
+* Per-request hooks (``menu_items``, ``dashboard_widgets``, ``todo_counts``) return a plain list (views
+  are synchronous, so an awaitable is not supported); results of all plugins are concatenated.
 * Order: the built-in ``core`` plugin registers first, then enabled plugins in dependency order (a plugin
   after what it requires).  pluggy calls implementations last-registered-first, so a plugin runs before the
   plugins it depends on.  Display order is set by each declaration's ``order`` field, never by call order.
@@ -95,8 +95,8 @@ def register_middleware(app):
 def prepare_jinja2_environment(env, app):
     """Add filters, globals or tests to the Jinja2 ``env`` shared by all templates; returns nothing.
 
-    Called once at start-up, after the core installed its own globals (``url_for``, ``static``,
-    ``csrf_field``), so a plugin may wrap or replace them.
+    Called once at start-up, after the core installed its own globals (``url``, ``static``, ``version``,
+    ``site_name``), so a plugin may wrap or replace them.
     """
 
 

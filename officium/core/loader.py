@@ -21,7 +21,9 @@ from officium.core.plugin_info import PluginInfo
 ENTRY_POINT_GROUP = "officium.plugins"
 
 #: Names that would collide with the core's own URL space.
-RESERVED_NAMES = frozenset({"core", "api", "static", "login", "logout", "password", "health"})
+RESERVED_NAMES = frozenset(
+    {"core", "api", "static", "login", "logout", "password", "health", "plugins", "admin", "mfa"}
+)
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def upgrade(app: OfficiumApp, plugin: str | None = None) -> dict[str, list[str]]
 
 
 def verify_current(app: OfficiumApp) -> None:
-    """Refuse to go on when a migration is pending or a registered table is missing."""
+    """Refuse to go on when a migration is pending or a registered table or column is missing."""
     pending = [s for s in schema_status(app) if s.pending]
     if pending:
         detail = "；".join(
@@ -90,6 +90,14 @@ def verify_current(app: OfficiumApp) -> None:
                 f"插件 {plugin} 注册的表 {', '.join(missing)} 在数据库中不存在。"
                 f"修复：为它写迁移（`officium db generate --plugin {plugin} 名称`）并运行 `officium db upgrade`。"
             )
+        for model in models:
+            present = {c.name for c in app.db.get_columns(model._meta.table_name)}
+            absent = [f.column_name for f in model._meta.sorted_fields if f.column_name not in present]
+            if absent:
+                raise MigrationPending(
+                    f"插件 {plugin} 的表 {model._meta.table_name} 缺少列 {', '.join(absent)}。"
+                    f"修复：为它写迁移（`officium db generate --plugin {plugin} 名称`）并运行 `officium db upgrade`。"
+                )
 
 
 def generate(app: OfficiumApp, plugin: str, name: str, directory: Path | None = None) -> Path | None:

@@ -36,7 +36,7 @@ class Api:
     """A JSON endpoint, mounted at ``/api/v1/<plugin>/<path>`` and listed in the OpenAPI document.
 
     The view returns a JSON-serialisable value (wrapped as the response body) or a Response, and raises
-    :class:`officium.core.api.ApiError` for failures.
+    :class:`officium.core.web.api.ApiError` for failures.
     """
 
     path: str
@@ -82,6 +82,14 @@ class MenuItem:
     area: str
     permission: str
     order: int = 100
+
+    def __post_init__(self) -> None:
+        from officium.core.plugin_info import AREAS
+
+        if self.area not in AREAS:
+            raise ValueError(
+                f"菜单项 {self.title} 的功能区 {self.area!r} 不合法，应为 {'、'.join(AREAS)} 之一。"
+            )
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, TextField
 
 from officium.core.db import BaseModel
 
@@ -36,6 +36,14 @@ class User(BaseModel):
     password_changed_at = DateTimeField(null=True)
     must_change_password = BooleanField(default=False)
     created_at = DateTimeField()
+    #: When a one-time password (from an account's creation or a reset) stops working.
+    one_time_expires_at = DateTimeField(null=True)
+    #: When the password must be changed (password age policy); None when it never expires.
+    password_expires_at = DateTimeField(null=True)
+    #: Encrypted TOTP secret; empty when the user has not enrolled.
+    totp_secret = CharField(max_length=255, default="")
+    #: The last TOTP time step accepted, so that a code cannot be used twice.
+    totp_last_step = IntegerField(default=0)
 
     class Meta:
         table_name = "core_user"
@@ -69,6 +77,9 @@ class Session(BaseModel):
     last_seen_at = DateTimeField()
     ip = CharField(max_length=64, default="")
     user_agent = CharField(max_length=255, default="")
+    #: Fixed at sign-in from the policy and the user's roles (administrators time out sooner).
+    idle_seconds = IntegerField(default=1800)
+    expires_at = DateTimeField(null=True)
 
     class Meta:
         table_name = "core_session"
@@ -86,3 +97,24 @@ class LoginRecord(BaseModel):
 
     class Meta:
         table_name = "core_login_record"
+
+
+class PasswordHistory(BaseModel):
+    """Hashes of a user's earlier passwords, so that the last few cannot be reused."""
+
+    user = ForeignKeyField(User, backref="password_history", on_delete="CASCADE")
+    password_hash = CharField(max_length=255)
+    changed_at = DateTimeField()
+
+    class Meta:
+        table_name = "core_password_history"
+
+
+class PolicySetting(BaseModel):
+    """One value of the security policy, set by the security administrator (JSON text)."""
+
+    key = CharField(max_length=64, unique=True)
+    value = TextField()
+
+    class Meta:
+        table_name = "core_policy"

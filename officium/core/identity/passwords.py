@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import secrets
 import string
+from functools import lru_cache
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+
+from officium.core.identity.policy import SecurityPolicy
 
 # OWASP's argon2id minimum (19 MiB, t=2, p=1): a fraction of argon2-cffi's defaults, so that a morning
 # login storm on a 2-core server stays fast while an offline attack stays costly.
 _HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
 
-MIN_LENGTH = 8
+#: Long passphrases are welcome; the cap only keeps hashing time bounded.  Nothing is ever truncated.
+MAX_LENGTH = 128
 
 
 def hash_password(password: str) -> str:
@@ -35,19 +40,39 @@ def needs_rehash(password_hash: str) -> bool:
     return _HASHER.check_needs_rehash(password_hash)
 
 
-def policy_errors(password: str, username: str = "") -> list[str]:
-    """Return what is wrong with a new password, in Chinese; empty when it is acceptable."""
-    errors = []
-    if len(password) < MIN_LENGTH:
-        errors.append(f"密码至少 {MIN_LENGTH} 个字符。")
-    classes = sum(
+_BLOCKLIST_FILE = Path(__file__).with_name("common_passwords.txt")
+
+
+@lru_cache(maxsize=1)
+def _blocklist() -> frozenset[str]:
+    lines = _BLOCKLIST_FILE.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip().casefold() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def character_classes(password: str) -> int:
+    """How many of lower case, upper case, digits and other characters the password uses."""
+    return sum(
         any(ch in group for ch in password)
         for group in (string.ascii_lowercase, string.ascii_uppercase, string.digits)
-    ) + any(not ch.isalnum() for ch in password)
-    if classes < 3:
-        errors.append("密码须包含大写字母、小写字母、数字、符号中的至少三类。")
+    ) + any(not (ch.isascii() and ch.isalnum()) for ch in password)
+
+
+def policy_errors(password: str, username: str = "", policy: SecurityPolicy | None = None) -> list[str]:
+    """Return what is wrong with a new password under ``policy``, in Chinese; empty when acceptable."""
+    policy = policy or SecurityPolicy()
+    errors = []
+    if len(password) < policy.min_length:
+        errors.append(f"密码至少 {policy.min_length} 个字符。")
+    if len(password) > MAX_LENGTH:
+        errors.append(f"密码最多 {MAX_LENGTH} 个字符。")
+    if character_classes(password) < policy.min_classes:
+        errors.append(
+            f"密码须包含大写字母、小写字母、数字、符号中的至少{'一二三四'[policy.min_classes - 1]}类。"
+        )
     if username and username.lower() in password.lower():
         errors.append("密码不能包含用户名。")
+    if password.casefold() in _blocklist():
+        errors.append("这是常见密码，容易被猜中，请换一个。")
     return errors
 
 

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,6 +57,13 @@ async def _await_me_maybe(value: Any) -> Any:
     return await value if inspect.isawaitable(value) else value
 
 
+def _slash_redirect(name: str):
+    async def endpoint(request: Request) -> RedirectResponse:
+        return RedirectResponse(f"/{name}/", status_code=308)
+
+    return endpoint
+
+
 def collect_routes(app: OfficiumApp) -> list[BaseRoute]:
     """All mounts: the API of each plugin, static folders, plugin pages, then core pages at ``/``."""
     from officium.core.web.openapi import openapi_route
@@ -75,6 +84,7 @@ def collect_routes(app: OfficiumApp) -> list[BaseRoute]:
         if plugin.name == "core":
             core_pages = inner
         elif inner:
+            routes.append(Route(f"/{plugin.name}", _slash_redirect(plugin.name), include_in_schema=False))
             routes.append(Mount(f"/{plugin.name}", routes=inner, name=plugin.name))
     # Mounted last: an empty prefix matches every path, so it must not shadow the plugins.
     routes.append(Mount("", routes=core_pages, name="core"))
