@@ -178,6 +178,7 @@ def demo(site_dir: str, host: str, port: int, no_serve: bool) -> None:
                 enabled_plugins=first_party,
                 site_name="江南出入境检验检疫局办公自动化系统",
                 admin_password=DEMO_PASSWORD,
+                extra_config="# 演示站点：三员登录不要求动态口令。正式站点切勿这样设置。\nadmin_mfa = false\n",
                 echo=click.echo,
             )
             samples = seed_demo(app, echo=click.echo)

@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pyotp
 from starlette.testclient import TestClient
 
 from officium.core.app import OfficiumApp, create_app
@@ -160,14 +161,43 @@ def add_user(
     unit: Unit | None = None,
     roles: Sequence[str | tuple[str, Unit | None]] = (),
     password: str = TEST_PASSWORD,
+    totp: bool | None = None,
 ) -> User:
-    """Create an active user with ``password`` and the given roles (``"clerk"`` or ``("clerk", unit)``)."""
+    """Create an active user with ``password`` and the given roles (``"clerk"`` or ``("clerk", unit)``).
+
+    Administrators (三员) are enrolled in TOTP unless ``totp=False``; :func:`login` then supplies the code.
+    """
     with write_transaction(app.db):
         user, _ = create_user(username, name or username, app.clock(), unit=unit, password=password)
+        names = set()
         for role in roles:
             role_name, role_unit = (role, unit) if isinstance(role, str) else role
             grant_role(app.registry, user, role_name, role_unit)
+            names.add(role_name)
+        if totp or (totp is None and any(app.registry.roles[r].admin for r in names)):
+            enrol_totp(app, user)
     return user
+
+
+def enrol_totp(app: OfficiumApp, user: User) -> str:
+    """Bind a TOTP secret to ``user`` (remembered for :func:`login`) and return it."""
+    from officium.core.identity import totp as totp_module
+
+    secret = totp_module.new_secret()
+    code = pyotp.TOTP(secret).at(app.clock())
+    if not totp_module.enable(user, secret, code, app.clock(), app.config.secret):
+        raise AssertionError("TOTP enrolment failed")
+    app.test_totp_secrets = {**getattr(app, "test_totp_secrets", {}), user.username: secret}  # type: ignore[attr-defined]
+    return secret
+
+
+def totp_code(app: OfficiumApp, username: str) -> str:
+    """A fresh TOTP code for an enrolled test user; moves a FakeClock on if the current one was used."""
+    secret = app.test_totp_secrets[username]  # type: ignore[attr-defined]
+    user = User.get(User.username == username)
+    if int(app.clock().timestamp()) // 30 <= user.totp_last_step and isinstance(app.clock, FakeClock):
+        app.clock.advance(seconds=30)
+    return pyotp.TOTP(secret).at(app.clock())
 
 
 @contextmanager
@@ -190,11 +220,17 @@ def csrf_from(html: str) -> str:
 
 
 def login(client: TestClient, username: str, password: str = TEST_PASSWORD) -> str:
-    """Sign in through the login form; return the session's CSRF token for later form posts."""
+    """Sign in through the login form; return the session's CSRF token for later form posts.
+
+    For a user enrolled with :func:`enrol_totp` (every administrator made by :func:`add_user`) the
+    current TOTP code is filled in too.
+    """
+    app = client.app.state.officium  # type: ignore[attr-defined]
+    code = totp_code(app, username) if username in getattr(app, "test_totp_secrets", {}) else ""
     token = csrf_from(client.get("/login").text)
     response = client.post(
         "/login",
-        data={"username": username, "password": password, "csrf_token": token},
+        data={"username": username, "password": password, "csrf_token": token, "code": code},
         follow_redirects=False,
     )
     if response.status_code != 303:

@@ -40,6 +40,7 @@ def init_site(
     enabled_plugins: list[str] | None = None,
     site_name: str = "办公自动化系统",
     admin_password: str | None = None,
+    extra_config: str = "",
     echo: Callable[[str], None] = lambda _: None,
 ) -> tuple[OfficiumApp, list[Credential]]:
     """Write officium.toml, create the schema and the three administrators.
@@ -48,7 +49,11 @@ def init_site(
     ``admin_password`` is given (the demo uses a known one).
     """
     write_config(
-        site_dir, database_url=database_url, enabled_plugins=enabled_plugins or [], site_name=site_name
+        site_dir,
+        database_url=database_url,
+        enabled_plugins=enabled_plugins or [],
+        site_name=site_name,
+        extra=extra_config,
     )
     config = SiteConfig.load(site_dir)
     app = create_app(config, check_schema=False)

@@ -13,7 +13,16 @@ from officium.core.errors import ConfigError
 
 CONFIG_NAME = "officium.toml"
 
-_KNOWN_KEYS = {"site_name", "secret", "database_url", "enabled_plugins", "plugins", "https", "max_upload_mb"}
+_KNOWN_KEYS = {
+    "site_name",
+    "secret",
+    "database_url",
+    "enabled_plugins",
+    "plugins",
+    "https",
+    "max_upload_mb",
+    "admin_mfa",
+}
 
 
 @dataclass
@@ -32,6 +41,8 @@ class SiteConfig:
     plugins: dict[str, dict[str, Any]] = field(default_factory=dict)
     https: bool = False
     max_upload_mb: int = 50
+    #: The three administrators must use a second factor (TOTP).  Only the demo site turns this off.
+    admin_mfa: bool = True
 
     @property
     def data_dir(self) -> Path:
@@ -63,8 +74,9 @@ class SiteConfig:
         plugins = raw.get("plugins", {})
         if not isinstance(plugins, dict):
             raise ConfigError(f"{path} 中的 [plugins] 应为表，例如 [plugins.leave]。")
-        if not isinstance(raw.get("https", False), bool):
-            raise ConfigError(f"{path} 中的 https 应为 true 或 false（不加引号）。")
+        for flag in ("https", "admin_mfa"):
+            if not isinstance(raw.get(flag, False), bool):
+                raise ConfigError(f"{path} 中的 {flag} 应为 true 或 false（不加引号）。")
         upload = raw.get("max_upload_mb", 50)
         if not isinstance(upload, int) or isinstance(upload, bool) or not 1 <= upload <= 2048:
             raise ConfigError(f"{path} 中的 max_upload_mb 应为 1–2048 之间的整数。")
@@ -76,6 +88,7 @@ class SiteConfig:
             enabled_plugins=list(dict.fromkeys(enabled)),
             plugins=plugins,
             https=raw.get("https", False),
+            admin_mfa=raw.get("admin_mfa", True),
             max_upload_mb=upload,
         )
 
@@ -95,6 +108,7 @@ def write_config(
     database_url: str,
     enabled_plugins: list[str],
     site_name: str = "办公自动化系统",
+    extra: str = "",
 ) -> Path:
     """Write a new ``officium.toml`` with a random secret; refuse to overwrite an existing one."""
     site_dir.mkdir(parents=True, exist_ok=True)
@@ -107,7 +121,7 @@ def write_config(
         f'site_name = "{site_name}"\n'
         f'secret = "{secrets.token_urlsafe(48)}"\n'
         f'database_url = "{database_url}"\n'
-        f"enabled_plugins = [{plugins}]\n",
+        f"enabled_plugins = [{plugins}]\n" + extra,
         encoding="utf-8",
     )
     path.chmod(0o600)

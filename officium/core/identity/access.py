@@ -19,13 +19,27 @@ def roles_of(user: User) -> set[str]:
     return {grant.role for grant in RoleGrant.select(RoleGrant.role).where(RoleGrant.user == user)}
 
 
-def permissions_of(registry: Registry, user: User | None) -> frozenset[str]:
-    """All permissions the user holds through their roles (deny by default: none for anonymous)."""
+def is_admin(registry: Registry, roles: set[str]) -> bool:
+    """Whether the roles include one of the three administrator roles (三员)."""
+    return any(registry.roles[r].admin for r in roles if r in registry.roles)
+
+
+def effective_roles(registry: Registry, user: User | None) -> frozenset[str]:
+    """The user's roles plus the implicit ``staff`` of every active non-administrator."""
     if user is None or not user.is_active:
         return frozenset()
     roles = roles_of(user)
-    if not any(registry.roles[r].admin for r in roles if r in registry.roles):
+    if not is_admin(registry, roles):
         roles.add(STAFF_ROLE)
+    return frozenset(roles)
+
+
+def permissions_of(
+    registry: Registry, user: User | None, roles: frozenset[str] | None = None
+) -> frozenset[str]:
+    """All permissions the user holds through their roles (deny by default: none for anonymous)."""
+    if roles is None:
+        roles = effective_roles(registry, user)
     granted: set[str] = set()
     for role in roles:
         granted |= registry.role_permissions(role)

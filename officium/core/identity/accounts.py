@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from officium.core.identity.models import UNIT_KINDS, RoleGrant, Unit, User
-from officium.core.identity.passwords import hash_password, one_time_password, policy_errors
+from officium.core.identity.login import set_password
+from officium.core.identity.models import UNIT_KINDS, USER_STATUSES, RoleGrant, Unit, User
+from officium.core.identity.passwords import one_time_password, policy_errors
+from officium.core.identity.people import refresh_person_index
+from officium.core.identity.policy import load_policy
+from officium.core.identity.sessions import end_user_sessions
 from officium.core.registry import Registry
 
 
@@ -37,22 +41,38 @@ def create_user(
     """
     if User.select().where(User.username == username).exists():
         raise AccountError(f"用户名 {username} 已存在。")
+    policy = load_policy()
     one_time = None
     if password is None:
         password = one_time = one_time_password()
-    elif errors := policy_errors(password, username):
+    elif errors := policy_errors(password, username, policy):
         raise AccountError("".join(errors))
-    user = User.create(
-        username=username,
-        name=name,
-        unit=unit,
-        position=position,
-        password_hash=hash_password(password),
-        password_changed_at=now,
-        must_change_password=one_time is not None,
-        created_at=now,
-    )
+    user = User(username=username, name=name, unit=unit, position=position, created_at=now)
+    set_password(user, password, now, policy, one_time=one_time is not None)
+    refresh_person_index(user)
     return user, one_time
+
+
+def reset_password(user: User, now: datetime) -> str:
+    """Give ``user`` a new one-time password that expires and must be changed at the next sign-in.
+
+    Administrators never choose or see a user's real password; this is the only way to help someone who
+    forgot theirs.  Every session of the user ends.
+    """
+    password = one_time_password()
+    set_password(user, password, now, load_policy(), one_time=True)
+    end_user_sessions(user)
+    return password
+
+
+def set_status(user: User, status: str) -> None:
+    """Mark an account active, disabled or left; leaving the active state ends its sessions at once."""
+    if status not in USER_STATUSES:
+        raise AccountError(f"账号状态 {status!r} 不合法，应为 {'、'.join(USER_STATUSES)} 之一。")
+    user.status = status
+    User.update(status=status).where(User.id == user.id).execute()
+    if status != "active":
+        end_user_sessions(user)
 
 
 def grant_role(registry: Registry, user: User, role: str, unit: Unit | None = None) -> RoleGrant:
@@ -70,5 +90,17 @@ def grant_role(registry: Registry, user: User, role: str, unit: Unit | None = No
         raise AccountError(f"{user.username} 持有业务角色，不能再担任{registry.roles[role].title}。")
     if not is_admin and held_admin:
         raise AccountError(f"{user.username} 是管理员账号，不能担任业务角色。")
-    grant, _ = RoleGrant.get_or_create(user=user, role=role, unit=unit)
+    grant, created = RoleGrant.get_or_create(user=user, role=role, unit=unit)
+    if created:
+        end_user_sessions(user)  # a privilege change needs a fresh sign-in (new session id)
     return grant
+
+
+def revoke_role(user: User, role: str, unit: Unit | None = None) -> bool:
+    """Take a role away; return whether the user held it.  Their sessions end."""
+    query = RoleGrant.delete().where((RoleGrant.user == user) & (RoleGrant.role == role))
+    query = query.where(RoleGrant.unit.is_null() if unit is None else RoleGrant.unit == unit)
+    removed = bool(query.execute())
+    if removed:
+        end_user_sessions(user)
+    return removed

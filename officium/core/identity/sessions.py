@@ -7,10 +7,9 @@ import secrets
 from datetime import datetime, timedelta
 
 from officium.core.identity.models import Session, User
+from officium.core.identity.policy import SecurityPolicy
 
 COOKIE_NAME = "officium_session"
-IDLE_TIMEOUT = timedelta(minutes=30)
-ABSOLUTE_TIMEOUT = timedelta(hours=12)
 # Writing last_seen on every request would turn every page view into a write; a minute's slack is enough.
 _TOUCH_AFTER = timedelta(seconds=60)
 
@@ -19,9 +18,15 @@ def _key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start_session(user: User, now: datetime, ip: str = "", user_agent: str = "") -> str:
-    """Create a session for ``user`` and return the cookie value (256 random bits)."""
+def start_session(
+    user: User, now: datetime, policy: SecurityPolicy, *, admin: bool, ip: str = "", user_agent: str = ""
+) -> str:
+    """Create a session for ``user`` and return the cookie value (256 random bits).
+
+    The idle limit is fixed now (administrators time out sooner), and so is the absolute end.
+    """
     token = secrets.token_urlsafe(32)
+    idle = policy.admin_idle_minutes if admin else policy.idle_minutes
     Session.create(
         key=_key(token),
         user=user,
@@ -30,6 +35,8 @@ def start_session(user: User, now: datetime, ip: str = "", user_agent: str = "")
         last_seen_at=now,
         ip=ip[:64],
         user_agent=user_agent[:255],
+        idle_seconds=idle * 60,
+        expires_at=now + timedelta(hours=policy.absolute_hours),
     )
     return token
 
@@ -44,7 +51,8 @@ def find_session(token: str | None, now: datetime) -> Session | None:
     session = Session.select(Session, User).join(User).where(Session.key == _key(token)).first()
     if session is None:
         return None
-    expired = now - session.last_seen_at > IDLE_TIMEOUT or now - session.created_at > ABSOLUTE_TIMEOUT
+    idle_over = now - session.last_seen_at > timedelta(seconds=session.idle_seconds)
+    expired = idle_over or (session.expires_at is not None and now >= session.expires_at)
     if expired or not session.user.is_active:
         session.delete_instance()
         return None
@@ -58,3 +66,32 @@ def end_session(token: str | None) -> None:
     """Delete the session of a cookie value, if any."""
     if token:
         Session.delete().where(Session.key == _key(token)).execute()
+
+
+def end_user_sessions(user: User, keep: Session | None = None) -> int:
+    """End all of a user's sessions (but ``keep``); return how many ended.
+
+    Called when an account is disabled, its roles change or its password is reset, so that nothing
+    signed in under the old state survives.
+    """
+    query = Session.delete().where(Session.user == user)
+    if keep is not None:
+        query = query.where(Session.key != keep.key)
+    return query.execute()
+
+
+def session_label(session: Session) -> str:
+    """A public handle of a session for lists (a prefix of the stored hash, never the cookie)."""
+    return session.key[:16]
+
+
+def user_sessions(user: User) -> list[Session]:
+    """The user's live-looking sessions, newest first."""
+    return list(Session.select().where(Session.user == user).order_by(Session.last_seen_at.desc()))
+
+
+def end_session_by_label(user: User, label: str) -> bool:
+    """End one of ``user``'s own sessions by its label; another user's label ends nothing."""
+    if len(label) != 16 or not all(c in "0123456789abcdef" for c in label):
+        return False
+    return bool(Session.delete().where((Session.user == user) & Session.key.startswith(label)).execute())

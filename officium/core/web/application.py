@@ -119,9 +119,11 @@ def build_asgi(app: OfficiumApp) -> Starlette:
             for result in app.hook.shutdown(app=app):
                 await _await_me_maybe(result)
 
-    return _Application(
+    starlette = _Application(
         routes=collect_routes(app),
         middleware=extra,
         exception_handlers=install_handlers(app),
         lifespan=lifespan,
     )
+    starlette.state.officium = app  # lets test helpers reach the site from a client
+    return starlette

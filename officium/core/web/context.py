@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
-from officium.core.identity.access import permissions_of
+from officium.core.identity.access import effective_roles, permissions_of
 from officium.core.identity.models import Session, User
 from officium.core.identity.sessions import COOKIE_NAME, find_session
 from officium.core.identity.tokens import find_token_user
@@ -24,6 +24,12 @@ class RequestContext:
     session: Session | None = None
     via_token: bool = False
     permissions: frozenset[str] = field(default_factory=frozenset)
+    roles: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        """Whether the user is one of the three administrators (三员)."""
+        return bool(self.roles) and "staff" not in self.roles
 
 
 def resolve_context(app: OfficiumApp, request: Request) -> RequestContext:
@@ -32,12 +38,14 @@ def resolve_context(app: OfficiumApp, request: Request) -> RequestContext:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         user = find_token_user(auth[7:].strip(), now)
-        return RequestContext(user=user, via_token=True, permissions=permissions_of(app.registry, user))
+        roles = effective_roles(app.registry, user)
+        return RequestContext(user, None, True, permissions_of(app.registry, user, roles), roles)
     session = find_session(request.cookies.get(COOKIE_NAME), now)
     if session is None:
         return RequestContext()
+    roles = effective_roles(app.registry, session.user)
     return RequestContext(
-        user=session.user, session=session, permissions=permissions_of(app.registry, session.user)
+        session.user, session, False, permissions_of(app.registry, session.user, roles), roles
     )
 
 

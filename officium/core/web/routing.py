@@ -22,6 +22,7 @@ from officium.core import audit
 from officium.core.db import write_transaction
 from officium.core.errors import StartupError
 from officium.core.identity.access import allows
+from officium.core.identity.login import password_change_due
 from officium.core.registry import PUBLIC, Api, Page
 from officium.core.web.api import ApiError, error_response
 from officium.core.web.context import resolve_context
@@ -34,7 +35,7 @@ CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 ANON_CSRF_COOKIE = "officium_csrf"
 #: Pages a user who must change their password may still open.
-PASSWORD_CHANGE_ALLOWED = frozenset({"core:password", "core:logout", "core:login"})
+GATE_ALLOWED = frozenset({"core:password", "core:logout", "core:login", "core:mfa_setup"})
 
 
 def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
@@ -52,14 +53,10 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
         request.state.ctx = ctx
         request.state.user = ctx.user
         request.state.route_name = full_name
-        if (
-            ctx.user is not None
-            and ctx.user.must_change_password
-            and full_name not in PASSWORD_CHANGE_ALLOWED
-        ):
-            if is_api:
-                return error_response(403, "password_change_required", "请先修改初始密码。")
-            return RedirectResponse("/password", status_code=303)
+        gate = _gate(app, ctx, full_name)
+        if gate is not None:
+            code, message, url = gate
+            return error_response(403, code, message) if is_api else RedirectResponse(url, status_code=303)
         if not allows(declared.permission, ctx.user, ctx.permissions):
             return _refuse(request, is_api, signed_in=ctx.user is not None)
         unsafe = request.method not in SAFE_METHODS
@@ -91,6 +88,21 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
         return result
 
     return Route(declared.path, endpoint, methods=list(declared.methods), name=declared.name)
+
+
+def _gate(app: OfficiumApp, ctx: Any, full_name: str) -> tuple[str, str, str] | None:
+    """What a signed-in user must do before anything else: change the password, or (三员) enrol TOTP."""
+    if ctx.user is None or full_name in GATE_ALLOWED:
+        return None
+    if password_change_due(ctx.user, app.clock()):
+        return (
+            "password_change_required",
+            "请先修改密码（初始密码、重置后的一次性密码或已过期的密码）。",
+            "/password",
+        )
+    if ctx.is_admin and app.config.admin_mfa and not ctx.user.totp_secret:
+        return "mfa_enrolment_required", "管理员账号须先绑定身份验证器（动态口令）。", "/mfa/setup"
+    return None
 
 
 def _succeeded(result: object) -> bool:
