@@ -112,7 +112,13 @@ def test_pinyin_initials_find_the_person(app, client, bureau):
     login(client, "zhoujing")
     body = client.get(API, params={"q": "wjg"}).json()
     assert body["items"] == [
-        {"id": body["items"][0]["id"], "username": "wangjg", "name": "王建国", "unit": "办公室", "position": ""}
+        {
+            "id": body["items"][0]["id"],
+            "username": "wangjg",
+            "name": "王建国",
+            "unit": "办公室",
+            "position": "",
+        }
     ]
     assert body["total"] == 1
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection
-from itertools import product
 
 from peewee import JOIN, CharField, ForeignKeyField, ModelSelect
 from pypinyin import Style, lazy_pinyin, pinyin
