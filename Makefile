@@ -33,7 +33,7 @@ browser:
 test: install browser lint test-sqlite test-postgresql
 
 lint: install
-	$(BIN)/ruff check officium tests bench
+	$(BIN)/ruff check officium tests $(wildcard bench)
 
 test-sqlite: install
 	env -u OFFICIUM_TEST_DATABASE_URL $(BIN)/python -m pytest

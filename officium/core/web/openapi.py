@@ -10,7 +10,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 import officium
-from officium.core.registry import AUTHENTICATED, PUBLIC, Api
+from officium.core.registry import PUBLIC, Api
 from officium.core.web.api import error_response
 from officium.core.web.context import resolve_context
 
@@ -96,6 +96,3 @@ def openapi_route(app: OfficiumApp) -> Route:
         return JSONResponse(openapi_document(app))
 
     return Route("/api/v1/openapi.json", endpoint, methods=["GET"], name="openapi")
-
-
-__all__ = ["AUTHENTICATED", "openapi_document", "openapi_route"]
