@@ -12,6 +12,8 @@ from officium.core.identity.models import (
 )
 from officium.core.identity.tokens import ApiToken
 from officium.core.registry import AUTHENTICATED, MenuItem, Permission, Role
+from officium.core.workcalendar import CalendarOverride
+from officium.core.workflow.models import ActionLog, Instance, WorkItem
 
 MODELS = [
     Unit,
@@ -24,6 +26,10 @@ MODELS = [
     AuditHead,
     PasswordHistory,
     PolicySetting,
+    CalendarOverride,
+    Instance,
+    WorkItem,
+    ActionLog,
 ]
 
 #: 三员 (three separated administrators) first, then the roles every unit has.
@@ -36,12 +42,15 @@ ROLES = [
     Role("supervising_leader", "分管领导", description="分管若干单位的局领导"),
     Role("clerk", "综合人员", description="单位的文书、综合人员"),
     Role("staff", "工作人员", description="所有在岗人员隐含持有"),
+    Role("workflow_admin", "流程管理员", description="办公室负责流程监控（改派、跳转、终止）的人员"),
 ]
 
 PERMISSIONS = [
     Permission("core.accounts.manage", "管理账号和组织机构", default_roles=("sysadmin",)),
     Permission("core.security.manage", "管理角色、权限和安全策略", default_roles=("secadmin",)),
     Permission("core.audit.read", "查阅审计日志和登录记录", default_roles=("auditor",)),
+    Permission("core.workflow.monitor", "流程监控：改派、跳转、终止", default_roles=("workflow_admin",)),
+    Permission("core.calendar.manage", "维护工作日历", default_roles=("sysadmin",)),
     Permission(
         "core.plugins.view", "查看已启用的功能模块", default_roles=("sysadmin", "secadmin", "auditor")
     ),

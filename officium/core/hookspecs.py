@@ -15,8 +15,8 @@ How hooks are called:
   after what it requires).  pluggy calls implementations last-registered-first, so a plugin runs before the
   plugins it depends on.  Display order is set by each declaration's ``order`` field, never by call order.
 
-Hooks for later engines (workflows, jobs, search sources, user changes) are added here together with the
-engine that calls them, so that no hook exists without a caller.
+Hooks for later engines (jobs, search sources, user changes) are added here together with the engine
+that calls them, so that no hook exists without a caller.
 """
 
 from __future__ import annotations
@@ -97,6 +97,29 @@ def prepare_jinja2_environment(env, app):
 
     Called once at start-up, after the core installed its own globals (``url``, ``static``, ``version``,
     ``site_name``), so a plugin may wrap or replace them.
+    """
+
+
+# ------------------------------------------------------------------------------------------ workflow
+
+
+@hookspec
+def register_workflows(app):
+    """Return the :class:`~officium.core.workflow.definition.Workflow` definitions this plugin owns.
+
+    Called once at start-up.  Each is known as ``<plugin>.<name>`` and started with
+    ``officium.core.workflow.engine.start(app, "<plugin>.<name>", ...)``; a name declared twice is a
+    start-up error.
+    """
+
+
+@hookspec(firstresult=True)
+def workflow_assignee(app, user, plugin):
+    """Return who should hold new work that would go to ``user`` in ``plugin``, or None for ``user``.
+
+    Called by the workflow engine whenever it creates a work item.  The first non-None answer wins; the
+    外出授权 (delegation) plugin answers with the active delegate, and the item records ``user`` as the
+    principal so that actions show as "delegate 代 user".
     """
 
 

@@ -139,6 +139,7 @@ class Registry:
     settings: dict[str, dict[str, Any]] = field(default_factory=dict)
     setting_specs: dict[str, dict[str, Setting]] = field(default_factory=dict)
     pages: dict[str, list[Page]] = field(default_factory=dict)
+    workflows: dict[str, Any] = field(default_factory=dict)
     apis: dict[str, list[Api]] = field(default_factory=dict)
 
     def role_permissions(self, role: str) -> frozenset[str]:

@@ -80,6 +80,16 @@ def collect_registry(app: OfficiumApp) -> None:
             reg.permissions[perm.name] = perm
             reg.permission_owner[perm.name] = plugin
 
+    from officium.core.workflow.definition import Workflow
+
+    for plugin, workflows in per_plugin(app, "register_workflows", app=app):
+        for workflow in workflows:
+            _expect(plugin, "register_workflows", workflow, Workflow)
+            key = f"{plugin}.{workflow.name}"
+            if key in reg.workflows:
+                raise StartupError(f"流程 {key} 重复注册：插件 {plugin} 声明了两次。")
+            reg.workflows[key] = workflow
+
     _collect_settings(app)
     _collect_routes(app)
 

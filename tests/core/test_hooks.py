@@ -264,3 +264,58 @@ def test_hook_shutdown(site_factory):
         client.get("/health")
         assert calls == []
     assert calls == ["办公自动化系统"]
+
+
+def test_hook_register_workflows(site_factory):
+    from officium.core.errors import StartupError
+    from officium.core.workflow.definition import Step, Workflow, drafter
+
+    flow = Workflow("simple", "简单流程", steps=(Step("check", "核对", drafter()),))
+
+    class Hooks:
+        @hookimpl
+        def register_workflows(self, app):
+            return [flow]
+
+    app = site_factory(extra_plugins=[make_plugin("flows", Hooks())])
+    assert app.registry.workflows["flows.simple"] is flow
+
+    class Twice:
+        @hookimpl
+        def register_workflows(self, app):
+            return [flow, flow]
+
+    try:
+        site_factory(extra_plugins=[make_plugin("flows2", Twice())])
+    except StartupError as exc:
+        assert "flows2.simple 重复注册" in str(exc)
+    else:
+        raise AssertionError("a workflow declared twice must stop the start-up")
+
+
+def test_hook_workflow_assignee(site_factory):
+    from officium.core.db import write_transaction
+    from officium.core.workflow import engine
+    from officium.core.workflow.definition import Step, Workflow, users
+
+    class Hooks:
+        @hookimpl
+        def register_workflows(self, app):
+            return [Workflow("ask", "请示", steps=(Step("boss", "领导", users("boss")),))]
+
+        @hookimpl
+        def workflow_assignee(self, app, user, plugin):
+            from officium.core.identity.models import User
+
+            return User.get(User.username == "deputy") if user.username == "boss" else None
+
+    app = site_factory(extra_plugins=[make_plugin("asks", Hooks())])
+    drafter_user = add_user(app, "writer")
+    add_user(app, "boss")
+    deputy = add_user(app, "deputy")
+    with write_transaction(app.db):
+        instance = engine.start(
+            app, "asks.ask", object_type="ask", object_id=1, title="请示", url="/asks/1", drafter=drafter_user
+        )
+    (item,) = list(instance.items)
+    assert item.assignee_id == deputy.id and item.principal.username == "boss"

@@ -1,0 +1,134 @@
+"""How plugins declare workflows: steps, who handles them, how, and within how many working days."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+#: How the handlers of a step act.
+MODES = {
+    "any": "任一人办理",  # several candidates; the first to act takes the step
+    "all": "会签（并行）",  # everyone signs, in any order
+    "sequence": "会签（顺序）",  # everyone signs, one after another in the listed order
+}
+
+
+@dataclass(frozen=True)
+class Handlers:
+    """Who handles a step; build one with :func:`role`, :func:`unit_leader`, :func:`drafter`, ...
+
+    ``kind`` is ``role`` (holders of ``role`` for the document's unit, looking up the unit tree when the
+    unit has none), ``drafter``, ``users`` (fixed usernames) or ``chosen`` (the previous handler picks
+    from ``candidates``, or from every active user when ``candidates`` is None).
+    """
+
+    kind: str
+    role: str = ""
+    usernames: tuple[str, ...] = ()
+    candidates: Handlers | None = None
+
+    def describe(self) -> str:
+        """A Chinese description for the workflow panel."""
+        if self.kind == "role":
+            return f"本单位{ROLE_TITLES.get(self.role, self.role)}"
+        if self.kind == "drafter":
+            return "拟稿人"
+        if self.kind == "users":
+            return "、".join(self.usernames)
+        return "由上一步办理人选择"
+
+
+ROLE_TITLES = {
+    "leader": "负责人",
+    "supervising_leader": "分管领导",
+    "clerk": "综合人员",
+    "deputy_leader": "副职",
+}
+
+
+def role(name: str) -> Handlers:
+    """Holders of role ``name`` for the document's unit (or its nearest parent unit that has one)."""
+    return Handlers("role", role=name)
+
+
+def unit_leader() -> Handlers:
+    """The leader (负责人) of the document's unit."""
+    return role("leader")
+
+
+def supervising_leader() -> Handlers:
+    """The bureau leader in charge (分管领导) of the document's unit."""
+    return role("supervising_leader")
+
+
+def drafter() -> Handlers:
+    """The person who started the document."""
+    return Handlers("drafter")
+
+
+def users(*usernames: str) -> Handlers:
+    """Fixed people, by username."""
+    return Handlers("users", usernames=tuple(usernames))
+
+
+def chosen(candidates: Handlers | None = None) -> Handlers:
+    """People the previous handler picks, from ``candidates`` (None: any active user)."""
+    return Handlers("chosen", candidates=candidates)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a workflow.
+
+    ``when(fields)`` skips the step when it returns False (e.g. only documents over a threshold go to the
+    bureau leader).  ``days`` is the time limit in working days.  ``on_complete(ctx)`` runs in the same
+    transaction when the step is done (assign a 文号, apply a seal, deduct leave).
+    """
+
+    name: str
+    title: str
+    handlers: Handlers
+    mode: str = "any"
+    days: int | None = None
+    when: Callable[[Mapping[str, Any]], bool] | None = None
+    on_complete: Callable[[Any], None] | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(
+                f"步骤 {self.name} 的办理方式 {self.mode!r} 不合法，应为 {'、'.join(MODES)} 之一。"
+            )
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """A workflow a plugin owns, identified as ``<plugin>.<name>``.
+
+    ``on_finish(ctx)`` runs when the last step completes; ``on_return(ctx)`` when the document goes back
+    to its drafter; ``on_close(ctx)`` when it is withdrawn by its drafter or force-closed.
+    """
+
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    on_finish: Callable[[Any], None] | None = None
+    on_return: Callable[[Any], None] | None = None
+    on_close: Callable[[Any], None] | None = None
+    step_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.steps:
+            raise ValueError(f"流程 {self.name} 没有步骤。")
+        names = [s.name for s in self.steps]
+        if len(set(names)) != len(names) or DRAFTER_STEP in names:
+            raise ValueError(f"流程 {self.name} 的步骤名重复或使用了保留名 {DRAFTER_STEP}。")
+        self.step_index.update({name: i for i, name in enumerate(names)})
+
+    def step(self, name: str) -> Step:
+        """The step called ``name``."""
+        return self.steps[self.step_index[name]]
+
+
+#: The pseudo-step in which a returned document waits for its drafter to revise and resubmit it.
+DRAFTER_STEP = "drafter"
