@@ -12,6 +12,19 @@ from officium.core.app import OfficiumApp
 from officium.testing import FakeClock, app_client, close_site, make_site
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at production cost takes tens of milliseconds per hash; tests hash hundreds of passwords.
+
+    The parameters are lowered for the suite only; tests/core/test_passwords.py checks the real ones.
+    """
+    from argon2 import PasswordHasher
+
+    monkeypatch.setattr(
+        "officium.core.identity.passwords._HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     """An injectable clock starting on a Monday morning."""

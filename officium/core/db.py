@@ -63,6 +63,8 @@ def open_database(url: str, site_dir: Path) -> Database:
             host=parsed.hostname or None,
             port=parsed.port or None,
             max_connections=20,
+            # Wait for a free connection under a burst instead of failing the request.
+            timeout=30,
             prefer_psycopg3=True,
             stale_timeout=300,
             **options,

@@ -14,7 +14,8 @@ from officium.core.identity.policy import SecurityPolicy
 
 # OWASP's argon2id minimum (19 MiB, t=2, p=1): a fraction of argon2-cffi's defaults, so that a morning
 # login storm on a 2-core server stays fast while an offline attack stays costly.
-_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+PRODUCTION_HASHER = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+_HASHER = PRODUCTION_HASHER
 
 #: Long passphrases are welcome; the cap only keeps hashing time bounded.  Nothing is ever truncated.
 MAX_LENGTH = 128

@@ -236,19 +236,17 @@ def _enter(
     handlers = resolve(app, instance, step.handlers, chosen)
     if not handlers:
         raise WorkflowError(f"找不到“{step.title}”的办理人，请联系系统管理员配置角色。")
+    _create_step_items(app, instance, step, handlers)
+
+
+def _create_step_items(app: OfficiumApp, instance: Instance, step: Step, handlers: Sequence[User]) -> None:
+    """Make ``step`` current with one item per handler (later ones waiting in a sequential step)."""
     instance.step = step.name
     instance.save()
     for position, user in enumerate(handlers):
         waiting = step.mode == "sequence" and position > 0
-        _new_item(
-            app,
-            instance,
-            step.name,
-            user,
-            state="waiting" if waiting else "open",
-            seq=position,
-            days=step.days,
-        )
+        state = "waiting" if waiting else "open"
+        _new_item(app, instance, step.name, user, state=state, seq=position, days=step.days)
 
 
 def _advance(
@@ -438,15 +436,14 @@ def return_(
         if workflow.on_return is not None:
             workflow.on_return(FlowContext(app, instance, None, actor, _fields(instance)))
     else:
-        earlier = [
-            i.actor
-            for i in WorkItem.select().where(
-                (WorkItem.instance == instance) & (WorkItem.step == to_step) & (WorkItem.state == "done")
-            )
-        ]
-        _enter(
-            app, instance, workflow.step_index[to_step], actor, [u for u in earlier if u is not None], request
+        # back to the people who handled that step before, not to everyone the step would name
+        done = (
+            WorkItem.select()
+            .where((WorkItem.instance == instance) & (WorkItem.step == to_step) & (WorkItem.state == "done"))
+            .order_by(WorkItem.seq, WorkItem.id)
         )
+        earlier = list(dict.fromkeys(i.principal or i.actor for i in done if i.actor is not None))
+        _create_step_items(app, instance, workflow.step(to_step), [u for u in earlier if u.is_active])
     instance.version += 1
     instance.save()
     return instance
@@ -741,14 +738,8 @@ def jump(
     handlers = resolve(app, instance, step.handlers, _users(chosen))
     if not handlers:
         raise WorkflowError(f"找不到“{step.title}”的办理人。")
-    instance.step = to_step
     instance.version += 1
-    instance.save()
-    for position, user in enumerate(handlers):
-        waiting = step.mode == "sequence" and position > 0
-        _new_item(
-            app, instance, to_step, user, state="waiting" if waiting else "open", seq=position, days=step.days
-        )
+    _create_step_items(app, instance, step, handlers)
     return instance
 
 
