@@ -13,7 +13,16 @@ from officium.core.db import write_transaction
 from officium.core.identity.models import User
 from officium.core.workcalendar import CalendarOverride, add_working_days, is_workday
 from officium.core.workflow import engine
-from officium.core.workflow.definition import Step, Workflow, chosen, drafter, role, unit_leader, users
+from officium.core.workflow.definition import (
+    Step,
+    Workflow,
+    chosen,
+    drafter,
+    role,
+    site_role,
+    unit_leader,
+    users,
+)
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.core.workflow.models import ActionLog, Instance, WorkItem
 from officium.testing import add_unit, add_user, make_plugin
@@ -36,6 +45,7 @@ FLOWS = [
             Step("lead", "负责人", unit_leader()),
         ),
     ),
+    Workflow("it", "信息化处办理", steps=(Step("carry", "系统管理员办理", site_role("workflow_admin")),)),
     Workflow("seq", "顺序会签", steps=(Step("sign", "顺序会签", users("jia", "yi"), mode="sequence"),)),
     Workflow(
         "pick",
@@ -206,6 +216,13 @@ def test_role_handlers_look_up_the_unit_tree(site):
             site, "flows.single", object_type="doc", object_id=999, title="科室文件", url="/x", drafter=member
         )
     assert set(open_items(inst)) == {"leader"}  # the section has no leader: the office's leader handles it
+
+
+def test_site_roles_resolve_wherever_granted(site):
+    other = add_unit(site, "XXH", "信息化处")
+    admin1 = add_user(site, "itadmin", unit=other, roles=[("workflow_admin", None)])
+    inst = start(site, "it")
+    assert set(open_items(inst)) == {admin1.username}
 
 
 def test_no_handler_refuses_to_start_and_saves_nothing(site):

@@ -19,7 +19,7 @@ class Handlers:
     """Who handles a step; build one with :func:`role`, :func:`unit_leader`, :func:`drafter`, ...
 
     ``kind`` is ``role`` (holders of ``role`` for the document's unit, looking up the unit tree when the
-    unit has none), ``drafter``, ``users`` (fixed usernames) or ``chosen`` (the previous handler picks
+    unit has none), ``site_role`` (holders of ``role`` wherever granted), ``drafter``, ``users`` (fixed usernames) or ``chosen`` (the previous handler picks
     from ``candidates``, or from every active user when ``candidates`` is None).
     """
 
@@ -32,6 +32,8 @@ class Handlers:
         """A Chinese description for the workflow panel."""
         if self.kind == "role":
             return f"本单位{ROLE_TITLES.get(self.role, self.role)}"
+        if self.kind == "site_role":
+            return ROLE_TITLES.get(self.role, self.role)
         if self.kind == "drafter":
             return "拟稿人"
         if self.kind == "users":
@@ -44,6 +46,8 @@ ROLE_TITLES = {
     "supervising_leader": "分管领导",
     "clerk": "综合人员",
     "deputy_leader": "副职",
+    "sysadmin": "系统管理员",
+    "workflow_admin": "流程管理员",
 }
 
 
@@ -60,6 +64,11 @@ def unit_leader() -> Handlers:
 def supervising_leader() -> Handlers:
     """The bureau leader in charge (分管领导) of the document's unit."""
     return role("supervising_leader")
+
+
+def site_role(name: str) -> Handlers:
+    """Every holder of role ``name`` wherever it was granted (e.g. the system administrators)."""
+    return Handlers("site_role", role=name)
 
 
 def drafter() -> Handlers:

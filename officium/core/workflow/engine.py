@@ -131,6 +131,14 @@ def resolve(
         found = [instance.drafter]
     elif handlers.kind == "users":
         found = list(User.select().where(User.username.in_(handlers.usernames)))
+    elif handlers.kind == "site_role":
+        found = list(
+            User.select()
+            .join(RoleGrant, on=(RoleGrant.user == User.id))
+            .where(RoleGrant.role == handlers.role)
+            .order_by(User.id)
+            .distinct()
+        )
     elif handlers.kind == "role":
         found = []
         for unit in _units_up(instance.unit):
