@@ -2,6 +2,7 @@
 
 from officium import hookimpl
 from officium.core import declarations, pages
+from officium.core.admin import routes as admin_routes
 
 
 @hookimpl
@@ -21,12 +22,12 @@ def register_permissions(app):
 
 @hookimpl
 def register_routes(app):
-    return pages.ROUTES
+    return [*pages.ROUTES, *admin_routes.ROUTES]
 
 
 @hookimpl
 def menu_items(request, user, app):
-    return declarations.MENU
+    return [*declarations.MENU, *admin_routes.MENU]
 
 
 @hookimpl

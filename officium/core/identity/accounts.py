@@ -104,3 +104,59 @@ def revoke_role(user: User, role: str, unit: Unit | None = None) -> bool:
     if removed:
         end_user_sessions(user)
     return removed
+
+
+def descendant_ids(unit: Unit) -> set[int]:
+    """Ids of every unit below ``unit`` in the tree (children, their children, …), not ``unit`` itself."""
+    children: dict[int | None, list[int]] = {}
+    for row in Unit.select(Unit.id, Unit.parent):
+        children.setdefault(row.parent_id, []).append(row.id)
+    found: set[int] = set()
+    stack = list(children.get(unit.id, []))
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def update_unit(unit: Unit, *, code: str, name: str, kind: str, parent: Unit | None, order: int) -> Unit:
+    """Change a unit's code, name, kind, parent and order; refuse a duplicate code or a loop in the tree."""
+    if kind not in UNIT_KINDS:
+        raise AccountError(f"单位类型 {kind!r} 不合法，应为 {'、'.join(UNIT_KINDS)} 之一。")
+    if Unit.select().where((Unit.code == code) & (Unit.id != unit.id)).exists():
+        raise AccountError(f"单位代码 {code} 已存在。")
+    if parent is not None and (parent.id == unit.id or parent.id in descendant_ids(unit)):
+        raise AccountError("上级单位不能是本单位或其下级单位。")
+    unit.code, unit.name, unit.kind, unit.parent, unit.order = code, name, kind, parent, order
+    unit.save()
+    return unit
+
+
+def deactivate_unit(unit: Unit) -> None:
+    """Mark a unit inactive; refused while it still has active members or active child units."""
+    members = User.select().where((User.unit == unit) & (User.status == "active")).count()
+    if members:
+        raise AccountError(f"单位 {unit.name} 还有 {members} 名在岗人员，请先将他们调出或停用后再撤销。")
+    children = Unit.select().where((Unit.parent == unit) & Unit.active).count()
+    if children:
+        raise AccountError(f"单位 {unit.name} 还有 {children} 个启用的下级单位，请先撤销下级单位。")
+    unit.active = False
+    Unit.update(active=False).where(Unit.id == unit.id).execute()
+
+
+def activate_unit(unit: Unit) -> None:
+    """Mark a unit active again; refused while its parent unit is inactive."""
+    if unit.parent_id is not None and not unit.parent.active:
+        raise AccountError(f"上级单位 {unit.parent.name} 已撤销，请先恢复上级单位。")
+    unit.active = True
+    Unit.update(active=True).where(Unit.id == unit.id).execute()
+
+
+def update_user(user: User, *, name: str, unit: Unit | None, position: str) -> User:
+    """Change an account's name, unit and position (never its username or password); reindex the name."""
+    user.name, user.unit, user.position = name, unit, position
+    User.update(name=name, unit=unit, position=position).where(User.id == user.id).execute()
+    refresh_person_index(user)
+    return user
