@@ -44,8 +44,10 @@ test-postgresql: install
 	  $(BIN)/python -m pytest -m "not browser"; \
 	else echo "OFFICIUM_TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
+## Benchmarks against a seeded site, with a bare Starlette baseline measured in the same run (~4 min);
+## options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--seconds 5 --workers 1 --users 5000'.
 bench: install
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SITE) .pytest_cache build *.egg-info
