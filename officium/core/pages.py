@@ -184,7 +184,12 @@ def dashboard(request: Request) -> Response:
 
 def plugins_page(request: Request) -> Response:
     """系统管理 → 功能模块: the enabled plugins in load order."""
-    return render(request, "core/plugins.html", plugins=request.state.app.plugins)
+    return render(
+        request,
+        "core/plugins.html",
+        plugins=request.state.app.plugins,
+        breadcrumbs=[("系统管理", ""), ("功能模块", "")],
+    )
 
 
 def health(request: Request) -> Response:

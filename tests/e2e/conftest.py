@@ -13,7 +13,7 @@ import pytest
 import uvicorn
 
 from officium.core.app import OfficiumApp
-from officium.testing import close_site, make_site
+from officium.testing import TEST_PASSWORD, close_site, make_site
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -50,11 +50,23 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_app(tmp_path: Path) -> Iterator[OfficiumApp]:
+def plugins() -> list[str]:
+    """Installed plugins the live site enables; a test module overrides this fixture to add its own."""
+    return []
+
+
+@pytest.fixture
+def extra_plugins() -> list:
+    """Uninstalled plugins (``officium.testing.make_plugin``) the live site loads; overridable like ``plugins``."""
+    return []
+
+
+@pytest.fixture
+def live_app(tmp_path: Path, plugins: list[str], extra_plugins: list) -> Iterator[OfficiumApp]:
     """A site on SQLite (the browser tests exercise pages, not the database)."""
     saved = os.environ.pop("OFFICIUM_TEST_DATABASE_URL", None)
     try:
-        app = make_site(tmp_path / "site")
+        app = make_site(tmp_path / "site", plugins=plugins, extra_plugins=extra_plugins)
     finally:
         if saved is not None:
             os.environ["OFFICIUM_TEST_DATABASE_URL"] = saved
@@ -100,9 +112,27 @@ def page(browser):
     context.close()
 
 
-def screenshot(page, name: str) -> Path:
+@pytest.fixture
+def phone(browser):
+    """A page the size of a phone screen."""
+    context = browser.new_context(viewport={"width": 390, "height": 780}, locale="zh-CN", is_mobile=True)
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def screenshot(page, name: str, full_page: bool = True) -> Path:
     """Save a screenshot under test-artifacts/ (kept by CI) and return its path."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def sign_in(page, server: LiveServer, username: str, password: str = TEST_PASSWORD) -> None:
+    """Sign in through the login form and wait for the dashboard."""
+    page.goto(server.url + "/login")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码", exact=True).fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(server.url + "/")

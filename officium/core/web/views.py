@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup, escape
+from peewee import Table
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
@@ -69,16 +72,47 @@ def todo_counts(request: Request) -> list[TodoCount]:
     ]
 
 
+def current_nav_url(request: Request, navigation: list[tuple[str, list[MenuItem]]]) -> str:
+    """The URL of the navigation entry for the page being shown: the longest item URL the path starts with.
+
+    ``/`` (首页) matches only itself, so it is never highlighted for every page.
+    """
+    path = request.url.path
+    best = "/" if path == "/" else ""
+    for _, items in navigation:
+        for item in items:
+            target = item.url.split("?", 1)[0]
+            if target == "/" or not target.startswith("/"):
+                continue
+            if (path == target or path.startswith(target.rstrip("/") + "/")) and len(target) > len(best):
+                best = item.url
+    return best
+
+
+def _personal_settings_url(app: Any) -> str:
+    # The profile plugin owns 个人设置 when it is enabled; otherwise the core's password page is all there is.
+    return "/profile/" if any(p.name == "profile" for p in app.plugins) else "/password"
+
+
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
-    """Render ``template`` with the shell's context (user, navigation, 待办 total, CSRF field)."""
+    """Render ``template`` with the shell's context (user, navigation, 待办 total, CSRF field, flash messages).
+
+    Pass ``breadcrumbs=[(title, url), ...]`` for the trail above the page heading (首页 comes first by
+    itself; give the last entry an empty url, it is the page being shown).
+    """
     app = request.state.app
     user = current_user(request)
     token = csrf_token(request)
     counts = todo_counts(request) if user is not None else []
+    nav = navigation(request) if user is not None else []
     base = {
         "request": request,
         "user": user,
-        "navigation": navigation(request) if user is not None else [],
+        "navigation": nav,
+        "nav_current": current_nav_url(request, nav),
+        "settings_url": _personal_settings_url(app),
+        "breadcrumbs": [],
+        "flashes": take_flashes(request),
         "todo_counts": counts,
         "todo_total": sum(c.count for c in counts),
         "csrf_token": token,
@@ -130,3 +164,115 @@ def page_of(request: Request, query: Any, per_page: int = 20) -> PageOf:
     raw = request.query_params.get("page", "1")
     page = min(int(raw), pages) if raw.isdigit() and int(raw) >= 1 else 1
     return PageOf(list(query.paginate(page, per_page)), page, pages, total, request.url.query)
+
+
+# ------------------------------------------------------------------------------------------- sorting
+
+
+@dataclass(frozen=True)
+class Sorting:
+    """How a list page is sorted, and links for its column headers that keep the other query parameters."""
+
+    column: str
+    direction: str
+    query: str
+
+    def url(self, column: str) -> str:
+        """The link a column header points to: ascending, or reversed when the list is sorted by it already.
+
+        Other parameters (filters) are kept; ``page`` is dropped, so a new order starts on the first page.
+        """
+        direction = "desc" if column == self.column and self.direction == "asc" else "asc"
+        params = [(k, v) for k, v in parse_qsl(self.query) if k not in ("sort", "dir", "page")]
+        return "?" + urlencode([*params, ("sort", column), ("dir", direction)])
+
+    def aria(self, column: str) -> str:
+        """The ``aria-sort`` value of a column header."""
+        if column != self.column:
+            return "none"
+        return "ascending" if self.direction == "asc" else "descending"
+
+
+def sort_query(
+    request: Request, query: Any, columns: Mapping[str, Any], default: str, direction: str = "asc"
+) -> tuple[Any, Sorting]:
+    """Order a Peewee query by ``?sort=`` and ``?dir=`` (``asc`` or ``desc``); return it and the Sorting used.
+
+    ``columns`` maps the names allowed in ``?sort=`` to a field or expression, or a tuple of them sorted
+    together (``(Unit.name, User.name)``), so the browser never names a column directly.  An unknown name or direction falls back to ``default`` and ``direction``.  The primary
+    key breaks ties, so that pagination is stable::
+
+        query, sorting = sort_query(request, Item.select(), {"title": Item.title, "created": Item.created_at},
+                                    default="created", direction="desc")
+        listing = page_of(request, query)
+    """
+    if default not in columns or direction not in ("asc", "desc"):
+        raise ValueError("default must be one of columns, direction asc or desc")
+    column = request.query_params.get("sort", "")
+    chosen = request.query_params.get("dir", "")
+    if column not in columns:
+        column, chosen = default, direction
+    elif chosen not in ("asc", "desc"):
+        chosen = direction
+    chosen_columns = columns[column]
+    expressions = list(chosen_columns) if isinstance(chosen_columns, tuple | list) else [chosen_columns]
+    key = query.model._meta.primary_key
+    if key is not None and not any(e is key for e in expressions):
+        expressions.append(key)
+    order = [e.asc() if chosen == "asc" else e.desc() for e in expressions]
+    return query.order_by(*order), Sorting(column, chosen, request.url.query)
+
+
+# -------------------------------------------------------------------------------------- flash messages
+
+#: Kinds of flash message, as the shell styles them.
+FLASH_KINDS = ("ok", "info", "warn", "bad")
+
+
+def _session_flash(request: Request) -> Any:
+    # core_session.flash (migration 0004) is reached through a plain table so that the identity models stay
+    # as they are; one primary-key lookup.
+    return Table("core_session", ("key", "flash")).bind(request.state.app.db)
+
+
+def flash(request: Request, message: str, kind: str = "ok") -> bool:
+    """Keep ``message`` for the next page the user's browser renders, typically after a redirect.
+
+    It is stored in the server-side session, so it survives the redirect and is shown exactly once.
+    ``kind`` is one of ``ok``, ``info``, ``warn``, ``bad``.  Returns False, storing nothing, when the
+    request has no session (anonymous, or an API token): there is no next page to show it on.
+    """
+    if kind not in FLASH_KINDS:
+        raise ValueError(f"flash kind must be one of {FLASH_KINDS}")
+    ctx = getattr(request.state, "ctx", None)
+    if ctx is None or ctx.session is None:
+        return False
+    table = _session_flash(request)
+    row = table.select(table.flash).where(table.key == ctx.session.key).first()
+    kept = _decode(row["flash"] if row else None)
+    kept.append({"kind": kind, "message": str(message)})
+    table.update(flash=json.dumps(kept, ensure_ascii=False)).where(table.key == ctx.session.key).execute()
+    return True
+
+
+def take_flashes(request: Request) -> list[dict[str, str]]:
+    """The messages flashed for this session, removed as they are read (``render`` calls it)."""
+    ctx = getattr(request.state, "ctx", None)
+    if ctx is None or ctx.session is None:
+        return []
+    table = _session_flash(request)
+    row = table.select(table.flash).where(table.key == ctx.session.key).first()
+    if row is None or row["flash"] is None:
+        return []
+    table.update(flash=None).where(table.key == ctx.session.key).execute()
+    return _decode(row["flash"])
+
+
+def _decode(raw: str | None) -> list[dict[str, str]]:
+    try:
+        value = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [m for m in value if isinstance(m, dict) and m.get("kind") in FLASH_KINDS]
