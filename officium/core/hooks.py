@@ -3,6 +3,7 @@
 from officium import hookimpl
 from officium.core import declarations, pages
 from officium.core.admin import routes as admin_routes
+from officium.core.workflow import reassign
 
 
 @hookimpl
@@ -33,3 +34,8 @@ def menu_items(request, user, app):
 @hookimpl
 def dashboard_widgets(request, user, app):
     return [pages.welcome_widget()]
+
+
+@hookimpl
+def user_changed(app, user, change):
+    reassign.reassign_open_work(app, user, change)

@@ -69,6 +69,22 @@ def register_roles(app):
     """
 
 
+# -------------------------------------------------------------------------------------- organisation
+
+
+@hookspec
+def user_changed(app, user, change):
+    """Called after a person's unit, status or roles changed; returns nothing.
+
+    ``user`` is the :class:`~officium.core.identity.models.User` as it is now; ``change`` is a
+    :class:`~officium.core.registry.UserChange` (``kind`` ``transfer``, ``left`` or ``roles``, the old and
+    new unit ids, the grants added and removed).  It runs inside the transaction that made the change, so
+    an implementation that raises undoes the change.  The core's own implementation hands the person's
+    open work items on (离岗: to the leader of their unit; 调动 or a revoked role: to whoever now holds the
+    role the step named).
+    """
+
+
 # ----------------------------------------------------------------------------------------------- web
 
 

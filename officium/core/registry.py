@@ -113,6 +113,33 @@ class TodoCount:
     urgent: bool = False
 
 
+#: What a :class:`UserChange` can be: moved to another unit, no longer at work, roles granted or revoked.
+USER_CHANGE_KINDS = {"transfer": "人员调动", "left": "人员离岗", "roles": "角色变更"}
+
+
+@dataclass(frozen=True)
+class UserChange:
+    """What changed about a person; the ``change`` argument of the ``user_changed`` hook.
+
+    ``kind`` is ``transfer`` (the person moved to another unit), ``left`` (the account is no longer
+    active: 离岗, 离职) or ``roles`` (roles were granted or revoked).  ``old_unit_id`` and ``new_unit_id``
+    are the person's unit before and after the change (the same for ``left`` and ``roles``).  ``granted``
+    and ``revoked`` list the ``(role, unit_id)`` grants the change added and removed.
+    """
+
+    kind: str
+    old_unit_id: int | None
+    new_unit_id: int | None
+    granted: tuple[tuple[str, int | None], ...] = ()
+    revoked: tuple[tuple[str, int | None], ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in USER_CHANGE_KINDS:
+            raise ValueError(
+                f"人员变更类型 {self.kind!r} 不合法，应为 {'、'.join(USER_CHANGE_KINDS)} 之一。"
+            )
+
+
 @dataclass(frozen=True)
 class Setting:
     """A per-plugin setting, read from ``[plugins.<name>]`` in officium.toml.
