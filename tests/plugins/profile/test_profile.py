@@ -58,6 +58,12 @@ def test_menu_item_under_personal_affairs(app, client, zhou):
     assert re.search(r'<a href="/profile/"[^>]*>个人设置</a>', section)
 
 
+def test_the_top_bar_links_to_personal_settings(app, client, zhou):
+    login(client, "zhou")
+    userbar = client.get("/").text.split('class="userbar"', 1)[1].split("</nav>", 1)[0]
+    assert re.search(r'<a href="/profile/"[^>]*>个人设置</a>', userbar)
+
+
 def test_anonymous_is_sent_to_login(client):
     for path in ("/profile/", "/profile/mfa", "/profile/sessions", "/profile/opinions"):
         response = client.get(path, follow_redirects=False)
