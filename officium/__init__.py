@@ -4,6 +4,7 @@ This module is the public surface plugin authors import::
 
     from officium import hookimpl, PluginInfo
     from officium import Page, Api, Permission, Role, MenuItem, Widget, TodoCount, Setting
+    from officium import NotificationType, Job
 """
 
 from pluggy import HookimplMarker
@@ -18,7 +19,9 @@ from officium.core.registry import (  # noqa: E402
     AUTHENTICATED,
     PUBLIC,
     Api,
+    Job,
     MenuItem,
+    NotificationType,
     Page,
     Permission,
     Role,
@@ -32,7 +35,9 @@ __all__ = [
     "AUTHENTICATED",
     "PUBLIC",
     "Api",
+    "Job",
     "MenuItem",
+    "NotificationType",
     "Page",
     "Permission",
     "PluginInfo",

@@ -142,7 +142,13 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
 def _serve(site: Path, host: str, port: int, workers: int) -> None:
     import uvicorn
 
+    from officium.core.config import SiteConfig
+    from officium.core.jobs import EMBEDDED_ENV, serve_plan
+
     os.environ["OFFICIUM_SITE"] = str(site.resolve())
+    embedded, note = serve_plan(SiteConfig.load(site), workers)
+    os.environ[EMBEDDED_ENV] = "1" if embedded else "0"
+    click.echo(note)
     uvicorn.run(
         "officium.core.asgi:create_from_env",
         factory=True,
@@ -190,6 +196,38 @@ def demo(site_dir: str, host: str, port: int, no_serve: bool) -> None:
     if not no_serve:
         click.echo(f"\n打开 http://{host}:{port}/ 登录。按 Ctrl+C 停止。")
         _serve(site, host, port, 1)
+
+
+# ------------------------------------------------------------------------------------------ jobs
+
+
+@main.command()
+@click.option("--workers", type=click.IntRange(1, 32), help="工作线程数，默认取 officium.toml 的 [jobs] workers（2）。")
+@click.option("--once", is_flag=True, help="只运行一次此刻到期的定期任务，然后退出（例如由系统的 cron 每分钟调用）。")
+@click.pass_context
+def worker(ctx: click.Context, workers: int | None, once: bool) -> None:
+    """运行后台任务：定期任务（期限提醒、邮件发送等）和排队的任务。按 Ctrl+C 停止。"""
+    import logging
+
+    from officium.core import jobs
+
+    app = load_app(ctx)
+    if once:
+        outcomes = jobs.run_due_jobs(app)
+        for outcome in outcomes:
+            click.echo(f"{'✓' if outcome.ok else '✗'} {outcome.name}：{outcome.message}")
+        if not outcomes:
+            click.echo("没有到期的任务。")
+        if any(not o.ok for o in outcomes):
+            sys.exit(1)
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    consumer = jobs.make_consumer(app, workers)
+    click.echo(
+        f"后台任务进程已启动：队列 {jobs.describe_backend(app)}，{consumer.workers} 个工作线程，"
+        f"{len(app.registry.jobs)} 个定期任务。按 Ctrl+C 停止。"
+    )
+    consumer.run()
 
 
 # -------------------------------------------------------------------------------------------- db

@@ -22,7 +22,37 @@ _KNOWN_KEYS = {
     "https",
     "max_upload_mb",
     "admin_mfa",
+    "smtp",
+    "jobs",
 }
+
+_SMTP_KEYS = {"host", "port", "from", "starttls", "ssl", "username", "password", "timeout", "site_url"}
+_JOBS_KEYS = {"redis_url", "workers"}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    """``[smtp]``: the mail server notifications are sent through (optional; no table, no e-mail)."""
+
+    host: str
+    sender: str
+    port: int = 25
+    starttls: bool = False
+    ssl: bool = False
+    username: str = ""
+    password: str = ""
+    timeout: int = 10
+    #: The address people open the site at, for links in e-mails (``https://oa.example.gov.cn``).
+    site_url: str = ""
+
+
+@dataclass(frozen=True)
+class JobsConfig:
+    """``[jobs]``: where the job queue lives (the site's data folder unless Redis is configured)."""
+
+    redis_url: str = ""
+    #: Worker threads of ``officium worker`` (and of the consumer inside ``officium serve``).
+    workers: int = 2
 
 
 @dataclass
@@ -43,6 +73,8 @@ class SiteConfig:
     max_upload_mb: int = 50
     #: The three administrators must use a second factor (TOTP).  Only the demo site turns this off.
     admin_mfa: bool = True
+    smtp: SmtpConfig | None = None
+    jobs: JobsConfig = field(default_factory=JobsConfig)
 
     @property
     def data_dir(self) -> Path:
@@ -80,6 +112,8 @@ class SiteConfig:
         upload = raw.get("max_upload_mb", 50)
         if not isinstance(upload, int) or isinstance(upload, bool) or not 1 <= upload <= 2048:
             raise ConfigError(f"{path} 中的 max_upload_mb 应为 1–2048 之间的整数。")
+        smtp = _smtp(path, raw.get("smtp"))
+        jobs = _jobs(path, raw.get("jobs", {}))
         return cls(
             site_dir=site,
             secret=raw["secret"],
@@ -90,16 +124,91 @@ class SiteConfig:
             https=raw.get("https", False),
             admin_mfa=raw.get("admin_mfa", True),
             max_upload_mb=upload,
+            smtp=smtp,
+            jobs=jobs,
         )
 
 
 def _resolve_env(key: str, value: Any) -> Any:
+    """Replace ``{ "$env" = "NAME" }`` by the environment variable, also inside tables (``[smtp] password``)."""
     if isinstance(value, dict) and set(value) == {"$env"}:
         name = value["$env"]
         if name not in os.environ:
             raise ConfigError(f"配置项 {key} 要从环境变量 {name} 读取，但该变量未设置。")
         return os.environ[name]
+    if isinstance(value, dict):
+        return {inner: _resolve_env(f"{key}.{inner}", item) for inner, item in value.items()}
     return value
+
+
+def _table(path: Path, name: str, value: Any, known: set[str]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{path} 中的 {name} 应为表，写成 [{name}] 一节。")
+    unknown = sorted(set(value) - known)
+    if unknown:
+        raise ConfigError(f"{path} 的 [{name}] 中有未知的配置项：{'、'.join(unknown)}。可用：{'、'.join(sorted(known))}。")
+    return value
+
+
+def _typed(path: Path, section: str, table: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    value = table.get(key, default)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        hint = {str: "字符串（加引号）", int: "整数", bool: "true 或 false（不加引号）"}[kind]
+        raise ConfigError(f"{path} 的 [{section}] {key} 应为{hint}，实际是 {value!r}。")
+    return value
+
+
+def _smtp(path: Path, value: Any) -> SmtpConfig | None:
+    if value is None:
+        return None
+    table = _table(path, "smtp", value, _SMTP_KEYS)
+    host = _typed(path, "smtp", table, "host", str, "").strip()
+    sender = _typed(path, "smtp", table, "from", str, "").strip()
+    if not host:
+        raise ConfigError(f'{path} 的 [smtp] 缺少 host（邮件服务器地址，例如 host = "mail.example.gov.cn"）。')
+    if "@" not in sender:
+        raise ConfigError(f'{path} 的 [smtp] from 应为发件地址，例如 from = "oa@example.gov.cn"。')
+    port = _typed(path, "smtp", table, "port", int, 25)
+    if not 1 <= port <= 65535:
+        raise ConfigError(f"{path} 的 [smtp] port 应为 1–65535 之间的整数。")
+    starttls = _typed(path, "smtp", table, "starttls", bool, False)
+    ssl = _typed(path, "smtp", table, "ssl", bool, False)
+    if starttls and ssl:
+        raise ConfigError(f"{path} 的 [smtp] starttls 和 ssl 只能开启一个（587 端口用 starttls，465 端口用 ssl）。")
+    username = _typed(path, "smtp", table, "username", str, "")
+    password = _typed(path, "smtp", table, "password", str, "")
+    if password and not username:
+        raise ConfigError(f"{path} 的 [smtp] 设置了 password 却没有 username。")
+    timeout = _typed(path, "smtp", table, "timeout", int, 10)
+    if not 1 <= timeout <= 300:
+        raise ConfigError(f"{path} 的 [smtp] timeout 应为 1–300 之间的秒数。")
+    site_url = _typed(path, "smtp", table, "site_url", str, "").rstrip("/")
+    if site_url and not site_url.startswith(("http://", "https://")):
+        raise ConfigError(f'{path} 的 [smtp] site_url 应以 http:// 或 https:// 开头，例如 "https://oa.example.gov.cn"。')
+    return SmtpConfig(
+        host=host,
+        sender=sender,
+        port=port,
+        starttls=starttls,
+        ssl=ssl,
+        username=username,
+        password=password,
+        timeout=timeout,
+        site_url=site_url,
+    )
+
+
+def _jobs(path: Path, value: Any) -> JobsConfig:
+    table = _table(path, "jobs", value, _JOBS_KEYS)
+    redis_url = _typed(path, "jobs", table, "redis_url", str, "").strip()
+    if redis_url and not redis_url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(
+            f'{path} 的 [jobs] redis_url 应以 redis://、rediss:// 或 unix:// 开头，例如 "redis://127.0.0.1:6379/0"。'
+        )
+    workers = _typed(path, "jobs", table, "workers", int, 2)
+    if not 1 <= workers <= 32:
+        raise ConfigError(f"{path} 的 [jobs] workers 应为 1–32 之间的整数。")
+    return JobsConfig(redis_url=redis_url, workers=workers)
 
 
 def write_config(

@@ -1,5 +1,6 @@
 """What the core declares: its tables, the organisation's roles, its permissions and menu entries."""
 
+from officium.core import deadlines, jobs, notifications
 from officium.core.audit import AuditEntry, AuditHead
 from officium.core.identity.models import (
     LoginRecord,
@@ -11,7 +12,7 @@ from officium.core.identity.models import (
     User,
 )
 from officium.core.identity.tokens import ApiToken
-from officium.core.registry import AUTHENTICATED, MenuItem, Permission, Role
+from officium.core.registry import AUTHENTICATED, Job, MenuItem, Permission, Role
 from officium.core.workcalendar import CalendarOverride
 from officium.core.workflow.models import ActionLog, Instance, WorkItem
 
@@ -30,6 +31,8 @@ MODELS = [
     Instance,
     WorkItem,
     ActionLog,
+    *notifications.MODELS,
+    *jobs.MODELS,
 ]
 
 #: 三员 (three separated administrators) first, then the roles every unit has.
@@ -52,6 +55,11 @@ PERMISSIONS = [
     Permission("core.workflow.monitor", "流程监控：改派、跳转、终止", default_roles=("workflow_admin",)),
     Permission("core.calendar.manage", "维护工作日历", default_roles=("sysadmin",)),
     Permission(
+        "core.reports.overdue",
+        "查看超期统计（单位负责人、分管领导看本单位及下级单位）",
+        default_roles=("leader", "supervising_leader", "workflow_admin"),
+    ),
+    Permission(
         "core.plugins.view", "查看已启用的功能模块", default_roles=("sysadmin", "secadmin", "auditor")
     ),
 ]
@@ -59,4 +67,16 @@ PERMISSIONS = [
 MENU = [
     MenuItem("修改密码", "/password", "个人事务", AUTHENTICATED, order=900),
     MenuItem("功能模块", "/plugins", "系统管理", "core.plugins.view", order=900),
+]
+
+#: The core's settings (``[plugins.core]``): the time-limit reminders and escalation.
+SETTINGS = deadlines.SETTINGS
+
+#: Workflow notifications (新待办, 待阅, 退回, 催办, 期限提醒, 超期上报).
+NOTIFICATION_TYPES = notifications.TYPES
+
+JOBS = [
+    Job("core.workflow_deadlines", deadlines.check_deadlines, every_minutes=10, title="办理期限：到期提醒与超期上报"),
+    Job("core.send_email", notifications.send_pending_emails, every_minutes=1, title="发送通知邮件"),
+    Job("core.notification_cleanup", notifications.cleanup, cron="10 3 * * *", title="清理旧的已读通知和已发邮件"),
 ]

@@ -1,7 +1,7 @@
 """The core's own contributions, made through the same hooks every plugin uses."""
 
 from officium import hookimpl
-from officium.core import declarations, pages
+from officium.core import declarations, jobs, notification_pages, ops_pages, pages
 from officium.core.admin import routes as admin_routes
 from officium.core.workflow import reassign
 
@@ -23,12 +23,12 @@ def register_permissions(app):
 
 @hookimpl
 def register_routes(app):
-    return [*pages.ROUTES, *admin_routes.ROUTES]
+    return [*pages.ROUTES, *admin_routes.ROUTES, *notification_pages.ROUTES, *ops_pages.ROUTES]
 
 
 @hookimpl
 def menu_items(request, user, app):
-    return [*declarations.MENU, *admin_routes.MENU]
+    return [*declarations.MENU, *admin_routes.MENU, *notification_pages.MENU, *ops_pages.MENU]
 
 
 @hookimpl
@@ -39,3 +39,35 @@ def dashboard_widgets(request, user, app):
 @hookimpl
 def user_changed(app, user, change):
     reassign.reassign_open_work(app, user, change)
+
+
+@hookimpl
+def register_settings(app):
+    return declarations.SETTINGS
+
+
+@hookimpl
+def register_notification_types(app):
+    return declarations.NOTIFICATION_TYPES
+
+
+@hookimpl
+def register_jobs(app):
+    return declarations.JOBS
+
+
+@hookimpl
+def prepare_jinja2_environment(env, app):
+    notification_pages.install_bell(env)
+
+
+@hookimpl
+def startup(app):
+    # `officium serve` with one web worker and no Redis runs the job consumer inside that worker
+    if jobs.embedded_wanted():
+        jobs.start_embedded(app)
+
+
+@hookimpl
+def shutdown(app):
+    jobs.stop_embedded(app)

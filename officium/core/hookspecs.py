@@ -15,7 +15,7 @@ How hooks are called:
   after what it requires).  pluggy calls implementations last-registered-first, so a plugin runs before the
   plugins it depends on.  Display order is set by each declaration's ``order`` field, never by call order.
 
-Hooks for later engines (jobs, search sources, user changes) are added here together with the engine
+Hooks for later engines (search sources, user changes) are added here together with the engine
 that calls them, so that no hook exists without a caller.
 """
 
@@ -136,6 +136,30 @@ def workflow_assignee(app, user, plugin):
     Called by the workflow engine whenever it creates a work item.  The first non-None answer wins; the
     外出授权 (delegation) plugin answers with the active delegate, and the item records ``user`` as the
     principal so that actions show as "delegate 代 user".
+    """
+
+
+# ---------------------------------------------------------------------------- notifications and jobs
+
+
+@hookspec
+def register_notification_types(app):
+    """Return a list of :class:`~officium.core.registry.NotificationType` this plugin sends.
+
+    Called once at start-up.  Keys must start with ``<plugin>.``; a key declared twice is a start-up
+    error.  Send one with ``officium.core.notifications.notify(app, user, key, title, url=..., body=...)``;
+    an unregistered key is refused.  Users choose the channels (站内消息, 电子邮件) per type.
+    """
+
+
+@hookspec
+def register_jobs(app):
+    """Return a list of :class:`~officium.core.registry.Job`: periodic background jobs of this plugin.
+
+    Called once at start-up.  Names must start with ``<plugin>.``; each job has ``every_minutes`` or a
+    ``cron`` schedule.  The job consumer (``officium worker``, or the one inside ``officium serve``)
+    calls ``func(app)`` when it is due, under a lock so that it never runs twice at once across processes,
+    and records each run for the 后台任务 page.
     """
 
 

@@ -155,6 +155,43 @@ class Setting:
     description: str = ""
 
 
+#: Channels a notification can go out on: the in-app centre and e-mail (when the site configures SMTP).
+NOTIFICATION_CHANNELS = {"inbox": "站内消息", "email": "电子邮件"}
+
+
+@dataclass(frozen=True)
+class NotificationType:
+    """A kind of notification a plugin sends with ``officium.core.notifications.notify``.
+
+    ``key`` must start with ``<plugin>.`` (``leave.approved``).  ``default_channels`` (a subset of
+    ``("inbox", "email")``) apply until the user chooses otherwise on /notifications/preferences.
+    """
+
+    key: str
+    title: str
+    default_channels: tuple[str, ...] = ("inbox",)
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Job:
+    """A periodic background job run by the job consumer (``officium worker``, or inside ``officium serve``).
+
+    ``name`` must start with ``<plugin>.``.  Give exactly one schedule: ``every_minutes`` (run when that
+    many minutes passed since the last run started) or ``cron`` (five fields, ``"30 2 * * *"`` = 02:30 every
+    day; day of week 0 = Sunday).  ``func(app)`` runs outside any transaction (open your own with
+    ``write_transaction(app.db)``) and may return a short message for the jobs page; raising marks the run as
+    failed.  A run holds a lock for ``timeout_minutes`` so that it never runs twice at once, on any node.
+    """
+
+    name: str
+    func: Callable[[Any], Any]
+    every_minutes: int | None = None
+    cron: str = ""
+    title: str = ""
+    timeout_minutes: int = 30
+
+
 @dataclass
 class Registry:
     """Everything the enabled plugins declared, collected once at start-up and owned by the app."""
@@ -168,6 +205,8 @@ class Registry:
     pages: dict[str, list[Page]] = field(default_factory=dict)
     workflows: dict[str, Any] = field(default_factory=dict)
     apis: dict[str, list[Api]] = field(default_factory=dict)
+    notification_types: dict[str, NotificationType] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)
 
     def role_permissions(self, role: str) -> frozenset[str]:
         """Permissions a role holds by default."""

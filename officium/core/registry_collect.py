@@ -90,6 +90,11 @@ def collect_registry(app: OfficiumApp) -> None:
                 raise StartupError(f"流程 {key} 重复注册：插件 {plugin} 声明了两次。")
             reg.workflows[key] = workflow
 
+    from officium.core.jobs import collect_jobs
+    from officium.core.notifications import collect_types
+
+    collect_types(app)
+    collect_jobs(app)
     _collect_settings(app)
     _collect_routes(app)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import PostgresqlDatabase
 
-from officium.core import audit
+from officium.core import audit, notifications
 from officium.core.identity.models import RoleGrant, Unit, User
 from officium.core.workcalendar import add_working_days
 from officium.core.workflow.definition import DRAFTER_STEP, Handlers, Step, Workflow
@@ -184,7 +184,7 @@ def _new_item(
 ) -> WorkItem:
     now = app.clock()
     assignee, principal = _route(app, user, instance.plugin)
-    return WorkItem.create(
+    item = WorkItem.create(
         instance=instance,
         plugin=instance.plugin,
         kind=kind,
@@ -200,6 +200,8 @@ def _new_item(
         created_at=now,
         due_at=add_working_days(now, days) if days else None,
     )
+    notifications.on_new_item(app, item)  # tell the holder (a delegate is told as "代 principal")
+    return item
 
 
 def _open_items(instance: Instance, step: str | None = None) -> list[WorkItem]:
