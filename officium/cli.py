@@ -424,5 +424,352 @@ def token_revoke(ctx: click.Context, username: str, name: str) -> None:
     click.echo(f"已吊销 {count} 个令牌。")
 
 
+# ------------------------------------------------------------------------------------ accounts, units
+
+
+def _invalid(exc: Any) -> click.ClickException:
+    """A service refusal (``Invalid``) as a CLI error listing every field's message."""
+    return click.ClickException("".join(exc.fields.values()) or exc.message)
+
+
+def _find_user(username: str) -> Any:
+    from officium.core.identity.models import User
+
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise click.ClickException(f"用户 {username} 不存在。")
+    return user
+
+
+def _unit_id(code: str | None) -> str:
+    """The id (as the service functions take it) of the unit with ``code``; '' for none."""
+    from officium.core.admin.service import unit_by_code
+
+    if not code:
+        return ""
+    unit = unit_by_code(code)
+    if unit is None:
+        raise click.ClickException(f"单位代码 {code} 不存在。")
+    return str(unit.id)
+
+
+@main.group()
+def user() -> None:
+    """账号：新建、列出、停用、启用、重置密码、授予和收回角色。每项变更都记入审计日志。"""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="姓名。")
+@click.option("--unit", "unit_code", help="单位代码。")
+@click.option("--position", default="", help="职务。")
+@click.pass_context
+def user_add(ctx: click.Context, username: str, name: str, unit_code: str | None, position: str) -> None:
+    """新建账号，打印一次性密码（只显示这一次，首次登录时必须修改）。"""
+    from officium.core.admin import service
+
+    app = load_app(ctx)
+    data = {"username": username, "name": name, "unit": _unit_id(unit_code), "position": position}
+    try:
+        account, password = service.create_account(app, data)
+    except service.Invalid as exc:
+        raise _invalid(exc) from exc
+    click.echo(f"已创建账号 {account.username}（{account.name}）。")
+    click.echo(f"一次性密码（只显示这一次）：{password}")
+
+
+@user.command("list")
+@click.option("--unit", "unit_code", help="只列出该单位（单位代码）的账号。")
+@click.option("--status", type=click.Choice(["active", "disabled", "left"]), help="只列出该状态的账号。")
+@click.pass_context
+def user_list(ctx: click.Context, unit_code: str | None, status: str | None) -> None:
+    """列出账号：用户名、姓名、单位、状态、角色。"""
+    from officium.core.admin import service
+    from officium.core.identity.models import USER_STATUSES
+
+    load_app(ctx)
+    unit = service.get_unit(_unit_id(unit_code)) if unit_code else None
+    count = 0
+    for account in service.user_query(unit=unit, status=status or "").iterator():
+        roles = ",".join(
+            g.role + (f"@{g.unit.code}" if g.unit_id else "") for g in service.grants_of(account)
+        )
+        unit_text = account.unit.code if account.unit_id else "-"
+        click.echo(
+            f"{account.username:<16} {account.name:<8} {unit_text:<10} "
+            f"{USER_STATUSES.get(account.status, account.status):<4} {roles}"
+        )
+        count += 1
+    click.echo(f"共 {count} 个账号。")
+
+
+def _set_status(ctx: click.Context, username: str, status: str) -> None:
+    from officium.core.admin import service
+
+    app = load_app(ctx)
+    account = _find_user(username)
+    try:
+        service.change_status(app, account, status)
+    except service.Invalid as exc:
+        raise _invalid(exc) from exc
+    click.echo(f"已{service.STATUS_VERBS[status]}账号 {account.username}（{account.name}）。")
+
+
+@user.command("disable")
+@click.argument("username")
+@click.pass_context
+def user_disable(ctx: click.Context, username: str) -> None:
+    """停用账号：不能再登录，现有会话立即结束。"""
+    _set_status(ctx, username, "disabled")
+
+
+@user.command("enable")
+@click.argument("username")
+@click.pass_context
+def user_enable(ctx: click.Context, username: str) -> None:
+    """启用账号。"""
+    _set_status(ctx, username, "active")
+
+
+@user.command("reset-password")
+@click.argument("username")
+@click.pass_context
+def user_reset_password(ctx: click.Context, username: str) -> None:
+    """重置密码：打印新的一次性密码（只显示这一次），该账号的会话全部结束。"""
+    from officium.core.admin import service
+
+    app = load_app(ctx)
+    account = _find_user(username)
+    password = service.reset_account_password(app, account)
+    click.echo(f"已重置 {account.username}（{account.name}）的密码。")
+    click.echo(f"一次性密码（只显示这一次）：{password}")
+
+
+@user.command("grant")
+@click.argument("username")
+@click.argument("role")
+@click.option("--unit", "unit_code", help="角色所在单位的代码；不给出则全局有效。")
+@click.pass_context
+def user_grant(ctx: click.Context, username: str, role: str, unit_code: str | None) -> None:
+    """授予角色（三员互斥，且不能与业务角色兼任）。"""
+    from officium.core.admin import service
+
+    app = load_app(ctx)
+    account = _find_user(username)
+    try:
+        service.grant(app, account, {"role": role, "unit": _unit_id(unit_code)})
+    except service.Invalid as exc:
+        raise _invalid(exc) from exc
+    click.echo(f"已授予 {account.username} 角色 {role}{'@' + unit_code if unit_code else '（全局）'}。")
+
+
+@user.command("revoke")
+@click.argument("username")
+@click.argument("role")
+@click.option("--unit", "unit_code", help="角色所在单位的代码；不给出则指全局的授权。")
+@click.pass_context
+def user_revoke(ctx: click.Context, username: str, role: str, unit_code: str | None) -> None:
+    """收回角色。"""
+    from officium.core.admin import service
+    from officium.core.identity.models import RoleGrant
+
+    app = load_app(ctx)
+    account = _find_user(username)
+    unit_id = _unit_id(unit_code)
+    query = RoleGrant.select().where((RoleGrant.user == account) & (RoleGrant.role == role))
+    query = query.where(RoleGrant.unit == int(unit_id) if unit_id else RoleGrant.unit.is_null())
+    row = query.first()
+    if row is None:
+        raise click.ClickException(
+            f"{account.username} 没有角色 {role}{'@' + unit_code if unit_code else '（全局）'}。"
+        )
+    service.revoke(app, account, row.id)
+    click.echo(f"已收回 {account.username} 的角色 {role}{'@' + unit_code if unit_code else '（全局）'}。")
+
+
+@main.group()
+def unit() -> None:
+    """组织机构：新建单位、列出单位树。"""
+
+
+@unit.command("add")
+@click.argument("code")
+@click.option("--name", required=True, help="单位名称。")
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice(["bureau", "department", "branch", "section"]),
+    help="单位类型。",
+)
+@click.option("--parent", "parent_code", help="上级单位代码。")
+@click.option("--order", default=0, show_default=True, type=int, help="同级单位中的排序。")
+@click.pass_context
+def unit_add(
+    ctx: click.Context, code: str, name: str, kind: str, parent_code: str | None, order: int
+) -> None:
+    """新建单位。"""
+    from officium.core.admin import service
+
+    app = load_app(ctx)
+    data = {"code": code, "name": name, "kind": kind, "parent": _unit_id(parent_code), "order": order}
+    try:
+        created = service.create_unit(app, data)
+    except service.Invalid as exc:
+        raise _invalid(exc) from exc
+    click.echo(f"已创建单位 {created.code}（{created.name}）。")
+
+
+@unit.command("list")
+@click.pass_context
+def unit_list(ctx: click.Context) -> None:
+    """按层级列出全部单位（代码、名称、类型、排序）。"""
+    from officium.core.admin import service
+    from officium.core.identity.models import UNIT_KINDS
+
+    load_app(ctx)
+    rows = service.unit_tree()
+    for item, level in rows:
+        state = "" if item.active else "  [已撤销]"
+        click.echo(
+            f"{'  ' * level}{item.code}  {item.name}  {UNIT_KINDS.get(item.kind, item.kind)}  {item.order}{state}"
+        )
+    click.echo(f"共 {len(rows)} 个单位。")
+
+
+# ------------------------------------------------------------------------------------------- audit
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """审计日志：校验哈希链、导出。"""
+
+
+@audit_group.command("verify")
+@click.pass_context
+def audit_verify(ctx: click.Context) -> None:
+    """校验审计日志的哈希链；发现被篡改或删除的记录时退出码为 1。"""
+    from officium.core.audit import verify_chain
+
+    app = load_app(ctx)
+    report = verify_chain(app)
+    click.echo(report.message)
+    if not report.ok:
+        sys.exit(1)
+
+
+@audit_group.command("export")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="开始日期（含），YYYY-MM-DD。")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="结束日期（含），YYYY-MM-DD。")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="写入的 CSV 文件。")
+@click.pass_context
+def audit_export(ctx: click.Context, since: Any, until: Any, output: str) -> None:
+    """把审计日志导出为 CSV（UTF-8 带 BOM，可用 Excel 打开；公式字符已转义）。"""
+    from officium.core import audit
+    from officium.core.admin import queries
+    from officium.core.db import write_transaction
+
+    app = load_app(ctx)
+    filters, errors = queries.parse_filters(
+        {
+            "since": since.date().isoformat() if since else "",
+            "until": until.date().isoformat() if until else "",
+        },
+        queries.AUDIT_RESULTS,
+    )
+    if errors:
+        raise click.ClickException("；".join(errors.values()))
+    with open(output, "w", encoding="utf-8", newline="") as fh:
+        count = queries.write_csv(fh, queries.AUDIT_HEADER, queries.audit_rows(queries.audit_query(filters)))
+    with write_transaction(app.db):
+        audit.record(
+            app,
+            "core.audit.export",
+            summary=f"命令行：导出 {count} 条审计记录到 {output}",
+            detail={"since": str(filters.since or ""), "until": str(filters.until or "")},
+        )
+    click.echo(f"已导出 {count} 条记录到 {output}。")
+
+
+# ------------------------------------------------------------------------------------------ import
+
+
+@main.group("import")
+def import_group() -> None:
+    """从 CSV 或 XLSX 批量导入单位和账号；任何一行有误则全部不导入。"""
+
+
+def _check_file(path: str, check: Any) -> Any:
+    from officium.core.admin.importer import ImportFileError, read_table
+
+    try:
+        rows = read_table(Path(path))
+    except ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    plan = check(rows)
+    if plan.errors:
+        click.echo(f"发现 {len(plan.errors)} 处错误，未导入任何数据：", err=True)
+        for line in plan.report():
+            click.echo(f"  {line}", err=True)
+        sys.exit(1)
+    return plan
+
+
+@import_group.command("units")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="只检查，不导入。")
+@click.pass_context
+def import_units(ctx: click.Context, file: str, dry_run: bool) -> None:
+    """导入单位（列：code, name, kind, parent, order）。上级单位须在下级之前，或已在系统中。"""
+    from officium.core.admin import importer
+
+    app = load_app(ctx)
+    plan = _check_file(file, importer.check_units)
+    if dry_run:
+        click.echo(f"检查通过：{len(plan.rows)} 个单位可以导入（--dry-run，未导入）。")
+        return
+    with click.progressbar(plan.rows, label="导入单位") as bar:
+        count = importer.import_units(app, plan, Path(file).name, progress=lambda rows: bar)
+    click.echo(f"已导入 {count} 个单位。")
+
+
+@import_group.command("users")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="只检查，不导入。")
+@click.option(
+    "--passwords-out",
+    type=click.Path(dir_okay=False),
+    help="保存新账号一次性密码的文件（新建，权限 0600）；导入时必须给出，密码不显示在屏幕上。",
+)
+@click.pass_context
+def import_users(ctx: click.Context, file: str, dry_run: bool, passwords_out: str | None) -> None:
+    """导入账号（列：username, name, unit, position, roles，如 clerk@BGS;leader）。"""
+    from officium.core.admin import importer
+
+    app = load_app(ctx)
+    if not dry_run:
+        if not passwords_out:
+            raise click.ClickException(
+                "导入账号须用 --passwords-out 指定保存一次性密码的文件（密码不会显示在屏幕上）。"
+            )
+        if Path(passwords_out).exists():
+            raise click.ClickException(f"{passwords_out} 已存在；为免覆盖之前的一次性密码，请换一个文件名。")
+    plan = _check_file(file, lambda rows: importer.check_users(app, rows))
+    if dry_run:
+        click.echo(f"检查通过：{len(plan.rows)} 个账号可以导入（--dry-run，未导入）。")
+        return
+    assert passwords_out is not None
+    with click.progressbar(plan.rows, label="导入账号") as bar:
+        made = importer.import_users(
+            app,
+            plan,
+            Path(file).name,
+            progress=lambda rows: bar,
+            keep_passwords=lambda accounts: importer.write_passwords(Path(passwords_out), accounts),
+        )
+    click.echo(
+        f"已导入 {len(made)} 个账号；一次性密码已写入 {passwords_out}（仅本人可读），请妥善分发后删除。"
+    )
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -183,7 +183,7 @@ def test_unknown_ids_are_404(org, admin, method, url):
 
 
 def usernames(page: str) -> list[str]:
-    return re.findall(r'<tr data-username="([^"]+)">', page)
+    return re.findall(r'<td data-username="([^"]+)">', page)
 
 
 def test_user_list_searches_filters_and_paginates(app, org, admin):
@@ -416,3 +416,12 @@ def test_api_users(app, org, api):
     actions = audit_actions()
     for action in ("core.user.create", "core.user.update", "core.user.status", "core.user.reset_password"):
         assert actions.count(action) == 1
+
+
+def test_user_list_sorts_by_column(app, org, admin):
+    add_user(app, "anna", name="艾娜", unit=org.office)
+    by_name_desc = admin.get("/admin/users", params={"unit": org.office.id, "sort": "username", "dir": "desc"})
+    assert usernames(by_name_desc.text) == ["zhoujing", "anna"]
+    assert 'aria-sort="descending"' in by_name_desc.text
+    default = admin.get("/admin/users", params={"unit": org.office.id, "sort": "password_hash"})
+    assert usernames(default.text) == ["anna", "zhoujing"]  # unknown columns fall back to the username

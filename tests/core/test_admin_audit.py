@@ -57,7 +57,7 @@ def auditor(app, org):
 
 
 def actions(page: str) -> list[str]:
-    return re.findall(r'<tr data-action="([^"]+)">', page)
+    return re.findall(r'<td data-action="([^"]+)">', page)
 
 
 def csv_rows(body: bytes) -> list[list[str]]:

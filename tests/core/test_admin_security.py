@@ -39,7 +39,7 @@ def roles_of(user) -> list[tuple[str, int | None]]:
 
 def test_grant_list_shows_each_accounts_roles(org, sec):
     page = sec.get("/admin/grants", params={"q": "周"})
-    assert re.findall(r'<tr data-username="([^"]+)">', page.text) == ["zhoujing"]
+    assert re.findall(r'<td data-username="([^"]+)">', page.text) == ["zhoujing"]
     assert "综合人员@办公室" in page.text
     detail = sec.get(f"/admin/grants/{org.clerk.id}")
     assert detail.status_code == 200

@@ -184,6 +184,19 @@ def test_sequential_countersign_opens_one_after_another(site):
     assert refreshed(inst).state == "done"
 
 
+def test_the_next_sequential_signer_is_told_and_their_clock_starts_on_their_turn(site, clock):
+    from officium.core.notifications import Notification
+
+    inst = start(site, "seq")
+    yi = site.people["b"]
+    assert Notification.select().where(Notification.user == yi).count() == 0
+    clock.advance(days=7)
+    act(site, engine.approve, open_items(inst)["jia"].id, site.people["a"])
+    item = open_items(inst)["yi"]
+    assert item.created_at == clock()
+    assert Notification.select().where(Notification.user == yi).count() == 1
+
+
 def test_chosen_handlers_must_come_from_the_candidates(site):
     inst = start(site, "pick")
     item = open_items(inst)["leader"]
@@ -342,8 +355,11 @@ def test_suspend_stops_the_clock_and_blocks_actions(site, clock):
 def test_monitor_reassign_jump_and_close(site):
     inst = start(site, "any")
     item = open_items(inst)["clerk1"]
+    from officium.core.notifications import Notification
+
     act(site, engine.reassign, item.id, site.people["leader"], site.people["c"], "甲休假")
     assert "bing" in open_items(inst)
+    assert Notification.select().where(Notification.user == site.people["c"]).count() == 1
     act(site, engine.jump, inst.id, site.people["leader"], "lead", "特事特办")
     assert set(open_items(inst)) == {"leader"}
     act(site, engine.close, inst.id, site.people["leader"], "重复提交")

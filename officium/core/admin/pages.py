@@ -19,7 +19,7 @@ from officium.core.admin import queries, service
 from officium.core.admin.service import Invalid, NotFound
 from officium.core.audit import verify_chain
 from officium.core.identity.models import UNIT_KINDS, USER_STATUSES, Unit, User
-from officium.core.web.views import page_of, redirect, render
+from officium.core.web.views import flash, page_of, redirect, render, sort_query
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -37,11 +37,7 @@ def _get(finder: Callable[[object], Any], value: object) -> Any:
 
 def _done(request: Request, url: str, message: str) -> Response:
     """After a change: a flash message for the next page, and a redirect there (post/redirect/get)."""
-    from officium.core.web import views
-
-    flash = getattr(views, "flash", None)
-    if flash is not None:
-        flash(request, message)
+    flash(request, message)
     return redirect(url)
 
 
@@ -149,11 +145,18 @@ def users_page(request: Request) -> Response:
     unit_raw = request.query_params.get("unit", "")
     unit = Unit.get_or_none(Unit.id == int(unit_raw)) if unit_raw.isdigit() else None
     status = request.query_params.get("status", "")
-    listing = page_of(request, service.user_query(q, unit, status))
+    query, sorting = sort_query(
+        request,
+        service.user_query(q, unit, status),
+        {"username": User.username, "name": User.name, "unit": (Unit.order, Unit.name), "status": User.status},
+        default="username",
+    )
+    listing = page_of(request, query)
     return render(
         request,
         "core/admin/users.html",
         listing=listing,
+        sorting=sorting,
         q=q,
         unit=unit.id if unit else "",
         status=status if status in USER_STATUSES else "",

@@ -392,9 +392,13 @@ def approve(
     elif step.mode == "sequence":
         waiting = [r for r in remaining if r.state == "waiting"]
         if waiting and not any(r.state == "open" for r in remaining):
-            WorkItem.update(state="open", created_at=app.clock()).where(
+            # the next signer's turn starts now, and so does their time limit
+            now = app.clock()
+            due = add_working_days(now, step.days) if step.days else None
+            WorkItem.update(state="open", created_at=now, due_at=due).where(
                 WorkItem.id == waiting[0].id
             ).execute()
+            notifications.on_new_item(app, WorkItem.get_by_id(waiting[0].id))
     if not remaining:
         _advance(app, instance, actor, picked, request)
     instance.version += 1
@@ -712,6 +716,7 @@ def reassign(
         raise WorkflowError("请填写改派原因。", field="opinion")
     assignee, principal = _route(app, to_user, instance.plugin)
     WorkItem.update(assignee=assignee, principal=principal).where(WorkItem.id == item_id).execute()
+    notifications.on_new_item(app, WorkItem.get_by_id(item_id))
     _log(
         app,
         instance,
