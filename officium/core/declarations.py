@@ -11,12 +11,14 @@ from officium.core.identity.models import (
     Unit,
     User,
 )
+from officium.core.identity.people import PersonIndex
 from officium.core.identity.tokens import ApiToken
 from officium.core.registry import AUTHENTICATED, Job, MenuItem, Permission, Role
 from officium.core.workcalendar import CalendarOverride
 from officium.core.workflow.models import ActionLog, Instance, WorkItem
 
 MODELS = [
+    PersonIndex,
     Unit,
     User,
     RoleGrant,
@@ -76,7 +78,17 @@ SETTINGS = deadlines.SETTINGS
 NOTIFICATION_TYPES = notifications.TYPES
 
 JOBS = [
-    Job("core.workflow_deadlines", deadlines.check_deadlines, every_minutes=10, title="办理期限：到期提醒与超期上报"),
+    Job(
+        "core.workflow_deadlines",
+        deadlines.check_deadlines,
+        every_minutes=10,
+        title="办理期限：到期提醒与超期上报",
+    ),
     Job("core.send_email", notifications.send_pending_emails, every_minutes=1, title="发送通知邮件"),
-    Job("core.notification_cleanup", notifications.cleanup, cron="10 3 * * *", title="清理旧的已读通知和已发邮件"),
+    Job(
+        "core.notification_cleanup",
+        notifications.cleanup,
+        cron="10 3 * * *",
+        title="清理旧的已读通知和已发邮件",
+    ),
 ]

@@ -80,6 +80,8 @@ class Session(BaseModel):
     #: Fixed at sign-in from the policy and the user's roles (administrators time out sooner).
     idle_seconds = IntegerField(default=1800)
     expires_at = DateTimeField(null=True)
+    #: Messages to show once on the next page (JSON list), set by ``officium.core.web.views.flash``.
+    flash = TextField(null=True)
 
     class Meta:
         table_name = "core_session"

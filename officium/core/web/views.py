@@ -10,12 +10,12 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from markupsafe import Markup, escape
-from peewee import Table
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 
 from officium.core.identity.access import allows
+from officium.core.identity.models import Session
 from officium.core.plugin_info import AREAS
 from officium.core.registry import MenuItem, TodoCount
 from officium.core.web.routing import ANON_CSRF_COOKIE, CSRF_FIELD
@@ -229,12 +229,6 @@ def sort_query(
 FLASH_KINDS = ("ok", "info", "warn", "bad")
 
 
-def _session_flash(request: Request) -> Any:
-    # core_session.flash (migration 0004) is reached through a plain table so that the identity models stay
-    # as they are; one primary-key lookup.
-    return Table("core_session", ("key", "flash")).bind(request.state.app.db)
-
-
 def flash(request: Request, message: str, kind: str = "ok") -> bool:
     """Keep ``message`` for the next page the user's browser renders, typically after a redirect.
 
@@ -247,25 +241,21 @@ def flash(request: Request, message: str, kind: str = "ok") -> bool:
     ctx = getattr(request.state, "ctx", None)
     if ctx is None or ctx.session is None:
         return False
-    table = _session_flash(request)
-    row = table.select(table.flash).where(table.key == ctx.session.key).first()
-    kept = _decode(row["flash"] if row else None)
-    kept.append({"kind": kind, "message": str(message)})
-    table.update(flash=json.dumps(kept, ensure_ascii=False)).where(table.key == ctx.session.key).execute()
+    kept = [*_decode(ctx.session.flash), {"kind": kind, "message": str(message)}]
+    ctx.session.flash = json.dumps(kept, ensure_ascii=False)
+    Session.update(flash=ctx.session.flash).where(Session.key == ctx.session.key).execute()
     return True
 
 
 def take_flashes(request: Request) -> list[dict[str, str]]:
     """The messages flashed for this session, removed as they are read (``render`` calls it)."""
     ctx = getattr(request.state, "ctx", None)
-    if ctx is None or ctx.session is None:
+    if ctx is None or ctx.session is None or not ctx.session.flash:
         return []
-    table = _session_flash(request)
-    row = table.select(table.flash).where(table.key == ctx.session.key).first()
-    if row is None or row["flash"] is None:
-        return []
-    table.update(flash=None).where(table.key == ctx.session.key).execute()
-    return _decode(row["flash"])
+    kept = _decode(ctx.session.flash)
+    ctx.session.flash = None
+    Session.update(flash=None).where(Session.key == ctx.session.key).execute()
+    return kept
 
 
 def _decode(raw: str | None) -> list[dict[str, str]]:
