@@ -134,7 +134,12 @@ class Server:
                 self.startup_s = time.perf_counter() - t0
                 break
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log}")
+                tail = self.log.read_text(errors="replace").strip().splitlines()[-3:]
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}: "
+                    + " / ".join(tail)
+                    + f" (log: {self.log})"
+                )
             if time.perf_counter() - t0 > STARTUP_TIMEOUT:
                 self.stop()
                 raise RuntimeError(f"{self.name} did not answer /health within {STARTUP_TIMEOUT} s")
