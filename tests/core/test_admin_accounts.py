@@ -420,8 +420,29 @@ def test_api_users(app, org, api):
 
 def test_user_list_sorts_by_column(app, org, admin):
     add_user(app, "anna", name="艾娜", unit=org.office)
-    by_name_desc = admin.get("/admin/users", params={"unit": org.office.id, "sort": "username", "dir": "desc"})
+    by_name_desc = admin.get(
+        "/admin/users", params={"unit": org.office.id, "sort": "username", "dir": "desc"}
+    )
     assert usernames(by_name_desc.text) == ["zhoujing", "anna"]
     assert 'aria-sort="descending"' in by_name_desc.text
     default = admin.get("/admin/users", params={"unit": org.office.id, "sort": "password_hash"})
     assert usernames(default.text) == ["anna", "zhoujing"]  # unknown columns fall back to the username
+
+
+def test_ids_that_are_not_ascii_digits_are_not_found(org, admin):
+    admin.headers["X-CSRF-Token"] = admin.token
+    assert usernames(admin.get("/admin/users", params={"unit": "²"}).text) == [
+        "aud",
+        "hujing",
+        "sa",
+        "sec",
+        "zhoujing",
+    ]
+    refused = admin.post("/api/v1/core/users", json={"username": "wang", "name": "王五", "unit": "²"})
+    assert refused.json()["error"]["fields"] == {"unit": "单位不存在。"}
+    listed = admin.get("/api/v1/core/users", params={"unit": "²"})
+    assert listed.json()["error"]["fields"] == {"unit": "单位不存在。"}
+    odd = admin.post(
+        "/api/v1/core/units", json={"code": "X9", "name": "某处", "kind": "department", "parent": True}
+    )
+    assert odd.json()["error"]["fields"] == {"parent": "上级单位不存在。"}

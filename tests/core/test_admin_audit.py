@@ -248,3 +248,12 @@ def test_api_audit_and_login_records(app, history, auditor):
     verified = auditor.get("/api/v1/core/audit/verify").json()
     assert verified["ok"] is True and verified["checked"] == before
     assert last_audit().action == "core.audit.verify"
+
+
+def test_a_unit_filter_that_is_not_an_id_is_a_field_error(app, history, auditor):
+    answer = auditor.get("/admin/audit", params={"unit": "²"})
+    assert answer.status_code == 400
+    assert field_error(answer.text, "unit") == "单位不存在。"
+    assert (
+        auditor.get("/api/v1/core/login-records", params={"unit": "99999999999999999999"}).status_code == 400
+    )

@@ -242,3 +242,15 @@ def test_sessions_after_a_grant_need_a_new_sign_in(app, org, api):
         api.post(f"/api/v1/core/users/{org.staff.id}/grants", json={"role": "clerk", "unit": org.hr.id})
         assert Session.select().where(Session.user == org.staff).count() == 0
     assert User.get_by_id(org.staff.id).status == "active"
+
+
+def test_digits_that_are_not_ascii_are_refused_cleanly(org, sec):
+    # "²".isdigit() is True but int("²") fails: such input must be a field error, never a server error.
+    answer = post(sec, "/admin/policy", **policy_form(min_length="²", history="５"))
+    assert answer.status_code == 400
+    assert field_error(answer.text, "min_length") == "密码最小长度应为 7–64 之间的整数。"
+    assert field_error(answer.text, "history") == "不得与最近几次密码相同应为 0–24 之间的整数。"
+    assert post(sec, f"/admin/grants/{org.clerk.id}/revoke", grant="²").status_code == 404
+    bad_unit = post(sec, f"/admin/grants/{org.clerk.id}", role="leader", unit="²")
+    assert field_error(bad_unit.text, "unit") == "单位不存在。"
+    assert roles_of(org.clerk) == [("clerk", org.office.id)]

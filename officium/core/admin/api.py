@@ -113,7 +113,7 @@ def users_list(request: Request) -> dict[str, Any]:
     params = request.query_params
     unit = None
     if raw := params.get("unit", ""):
-        unit = Unit.get_or_none(Unit.id == int(raw)) if raw.isdigit() else None
+        unit = service.get_unit_or_none(raw)
         if unit is None:
             raise ApiError(400, "invalid_query", "查询参数不正确。", {"unit": "单位不存在。"})
     status = params.get("status", "")

@@ -143,12 +143,17 @@ def users_page(request: Request) -> Response:
     """用户账号: search by name or username, filter by unit and status, paginated."""
     q = request.query_params.get("q", "").strip()[:64]
     unit_raw = request.query_params.get("unit", "")
-    unit = Unit.get_or_none(Unit.id == int(unit_raw)) if unit_raw.isdigit() else None
+    unit = service.get_unit_or_none(unit_raw)
     status = request.query_params.get("status", "")
     query, sorting = sort_query(
         request,
         service.user_query(q, unit, status),
-        {"username": User.username, "name": User.name, "unit": (Unit.order, Unit.name), "status": User.status},
+        {
+            "username": User.username,
+            "name": User.name,
+            "unit": (Unit.order, Unit.name),
+            "status": User.status,
+        },
         default="username",
     )
     listing = page_of(request, query)

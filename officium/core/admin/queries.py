@@ -19,6 +19,7 @@ from typing import Any
 
 from peewee import JOIN
 
+from officium.core.admin.service import get_unit_or_none
 from officium.core.audit import AuditEntry
 from officium.core.identity.accounts import descendant_ids
 from officium.core.identity.models import LoginRecord, Unit, User
@@ -78,7 +79,7 @@ def parse_filters(params: Mapping[str, str], results: Mapping[str, str]) -> tupl
             values[key] = raw
     raw_unit = str(params.get("unit", "")).strip()
     if raw_unit:
-        unit = Unit.get_or_none(Unit.id == int(raw_unit)) if raw_unit.isdigit() else None
+        unit = get_unit_or_none(raw_unit)
         if unit is None:
             errors["unit"] = "单位不存在。"
         values["unit"] = unit

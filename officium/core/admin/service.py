@@ -64,6 +64,17 @@ def text(data: Mapping[str, Any], key: str) -> str:
     return str(value).strip()
 
 
+#: Ids are plain ASCII digits: ``str.isdigit`` also accepts "²" or "５", which ``int()`` or the database
+#: would then refuse with an error instead of a clean "not found".
+_ID_RE = re.compile(r"[0-9]{1,18}")
+
+
+def as_id(value: object) -> int | None:
+    """``value`` as a record id, or None when it is not one (empty, not ASCII digits, too long)."""
+    text_value = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return int(text_value) if _ID_RE.fullmatch(text_value) else None
+
+
 def normalise_username(raw: str) -> str:
     """The canonical form of a login name: NFKC (full-width letters become ASCII), lower case."""
     return unicodedata.normalize("NFKC", raw).strip().lower()
@@ -106,15 +117,21 @@ def _actor(request: Request | None) -> User | None:
 
 def get_unit(unit_id: object) -> Unit:
     """The unit with this id, or :class:`NotFound`."""
-    unit = Unit.get_or_none(Unit.id == unit_id) if str(unit_id).isdigit() else None
+    unit = Unit.get_or_none(Unit.id == as_id(unit_id)) if as_id(unit_id) is not None else None
     if unit is None:
         raise NotFound
     return unit
 
 
+def get_unit_or_none(unit_id: object) -> Unit | None:
+    """The unit with this id, or None (also for text that is not an id)."""
+    key = as_id(unit_id)
+    return Unit.get_or_none(Unit.id == key) if key is not None else None
+
+
 def get_user(user_id: object) -> User:
     """The account with this id, or :class:`NotFound`."""
-    user = User.get_or_none(User.id == user_id) if str(user_id).isdigit() else None
+    user = User.get_or_none(User.id == as_id(user_id)) if as_id(user_id) is not None else None
     if user is None:
         raise NotFound
     return user
@@ -131,7 +148,7 @@ def _unit_ref(
     raw = text(data, key)
     if not raw:
         return None
-    unit = Unit.get_or_none(Unit.id == int(raw)) if raw.isdigit() else None
+    unit = Unit.get_or_none(Unit.id == as_id(raw)) if as_id(raw) is not None else None
     if unit is None:
         errors[key] = f"{label}不存在。"
     elif not unit.active and not allow_inactive:
@@ -505,8 +522,8 @@ def grant(app: OfficiumApp, user: User, data: Mapping[str, Any], request: Reques
 def revoke(app: OfficiumApp, user: User, grant_id: object, request: Request | None = None) -> None:
     """Take back one of ``user``'s grants by id; another user's grant id is :class:`NotFound`."""
     row = (
-        RoleGrant.get_or_none((RoleGrant.id == grant_id) & (RoleGrant.user == user))
-        if str(grant_id).isdigit()
+        RoleGrant.get_or_none((RoleGrant.id == as_id(grant_id)) & (RoleGrant.user == user))
+        if as_id(grant_id) is not None
         else None
     )
     if row is None:
@@ -563,6 +580,14 @@ def update_policy(
 ) -> SecurityPolicy:
     """Validate and store the security policy; every value must be given, within ``LIMITS``."""
     raw = {key: text(data, key) for key in LIMITS}
+    # validate_policy trusts str.isdigit, which lets "²" through to int(): refuse such text here first.
+    odd = {
+        key: f"{title}应为 {low}–{high} 之间的整数。"
+        for key, (title, low, high) in LIMITS.items()
+        if raw[key] and not _ID_RE.fullmatch(raw[key])
+    }
+    if odd:
+        raise Invalid(odd)
     policy, errors = validate_policy(raw)
     if errors or policy is None:
         raise Invalid(errors)
