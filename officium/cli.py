@@ -136,10 +136,10 @@ def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
         app.asgi()  # fail here, with the fix in the message, rather than inside every worker
     except StartupError as exc:
         raise click.ClickException(str(exc)) from exc
-    _serve(_site_dir(ctx) or Path("."), host, port, workers)
+    _serve(_site_dir(ctx) or Path("."), host, port, workers, app)
 
 
-def _serve(site: Path, host: str, port: int, workers: int) -> None:
+def _serve(site: Path, host: str, port: int, workers: int, app: object = None) -> None:
     import uvicorn
 
     from officium.core.config import SiteConfig
@@ -149,6 +149,10 @@ def _serve(site: Path, host: str, port: int, workers: int) -> None:
     embedded, note = serve_plan(SiteConfig.load(site), workers)
     os.environ[EMBEDDED_ENV] = "1" if embedded else "0"
     click.echo(note)
+    if workers == 1 and app is not None:
+        # One process: serve the app already built and checked instead of building it a second time.
+        uvicorn.run(app.asgi(), host=host, port=port, log_level="info", access_log=False)  # type: ignore[attr-defined]
+        return
     uvicorn.run(
         "officium.core.asgi:create_from_env",
         factory=True,
@@ -202,8 +206,12 @@ def demo(site_dir: str, host: str, port: int, no_serve: bool) -> None:
 
 
 @main.command()
-@click.option("--workers", type=click.IntRange(1, 32), help="工作线程数，默认取 officium.toml 的 [jobs] workers（2）。")
-@click.option("--once", is_flag=True, help="只运行一次此刻到期的定期任务，然后退出（例如由系统的 cron 每分钟调用）。")
+@click.option(
+    "--workers", type=click.IntRange(1, 32), help="工作线程数，默认取 officium.toml 的 [jobs] workers（2）。"
+)
+@click.option(
+    "--once", is_flag=True, help="只运行一次此刻到期的定期任务，然后退出（例如由系统的 cron 每分钟调用）。"
+)
 @click.pass_context
 def worker(ctx: click.Context, workers: int | None, once: bool) -> None:
     """运行后台任务：定期任务（期限提醒、邮件发送等）和排队的任务。按 Ctrl+C 停止。"""

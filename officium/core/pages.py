@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse, Response
 
 import officium
 from officium.core import audit
+from officium.core.db import write_transaction
 from officium.core.identity import totp
 from officium.core.identity.access import allows, effective_roles, is_admin
 from officium.core.identity.login import authenticate, change_password, password_change_due
@@ -80,9 +81,10 @@ def login(request: Request) -> Response:
             summary=f"登录失败：{username[:64]}（{result.message}）",
         )
         return form(400, result.message, username, result.needs_code)
-    audit.record(app, "core.login", actor=result.user, request=request, summary="登录成功")
-    due = password_change_due(result.user, app.clock())
-    return _sign_in(request, result.user, redirect("/password" if due else next_url))
+    with write_transaction(app.db):
+        audit.record(app, "core.login", actor=result.user, request=request, summary="登录成功")
+        due = password_change_due(result.user, app.clock())
+        return _sign_in(request, result.user, redirect("/password" if due else next_url))
 
 
 def logout(request: Request) -> Response:
@@ -280,7 +282,7 @@ def api_plugins(request: Request) -> list[dict[str, Any]]:
 
 ROUTES = [
     Page("/", dashboard, "dashboard", AUTHENTICATED),
-    Page("/login", login, "login", PUBLIC, methods=("GET", "POST")),
+    Page("/login", login, "login", PUBLIC, methods=("GET", "POST"), atomic=False),
     Page("/logout", logout, "logout", AUTHENTICATED, methods=("POST",)),
     Page("/password", password, "password", AUTHENTICATED, methods=("GET", "POST")),
     Page("/mfa/setup", mfa_setup, "mfa_setup", AUTHENTICATED, methods=("GET", "POST")),

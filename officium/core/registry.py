@@ -29,6 +29,9 @@ class Page:
     name: str
     permission: str
     methods: Sequence[str] = ("GET",)
+    #: Unsafe requests run in one transaction.  Only a view that spends long on work that needs no lock
+    #: (the sign-in form's password hashing) sets this False and opens short transactions itself.
+    atomic: bool = True
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,8 @@ class Api:
     permission: str
     methods: Sequence[str] = ("GET",)
     summary: str = ""
+    #: As for :class:`Page`: False only for a view that opens its own short transactions.
+    atomic: bool = True
 
 
 @dataclass(frozen=True)
@@ -135,9 +140,7 @@ class UserChange:
 
     def __post_init__(self) -> None:
         if self.kind not in USER_CHANGE_KINDS:
-            raise ValueError(
-                f"人员变更类型 {self.kind!r} 不合法，应为 {'、'.join(USER_CHANGE_KINDS)} 之一。"
-            )
+            raise ValueError(f"人员变更类型 {self.kind!r} 不合法，应为 {'、'.join(USER_CHANGE_KINDS)} 之一。")
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,10 @@ def test_serve_starts_on_a_current_site(cli, tmp_path, monkeypatch):
     monkeypatch.setattr("officium.cli._serve", lambda *args: served.append(args))
     result = cli("--site", tmp_path / "site", "serve", "--port", "8123", "--workers", "2")
     assert result.exit_code == 0, result.output
-    assert served == [(tmp_path / "site", "127.0.0.1", 8123, 2)]
+    (args,) = served
+    assert args[:4] == (tmp_path / "site", "127.0.0.1", 8123, 2)
+    # the app built and checked before serving is handed on (a single worker serves it directly)
+    assert args[4].config.site_dir == (tmp_path / "site").resolve()
 
 
 # -------------------------------------------------------------------------------------------- tokens

@@ -248,3 +248,21 @@ def test_policy_is_validated_and_applies_to_expiry(app, clock):
     assert User.get_by_id(user.id).password_expires_at == user.password_changed_at + timedelta(days=30)
     bad = dict(values, admin_idle_minutes="45", idle_minutes="30")
     assert "不能长于" in validate_policy(bad)[1]["admin_idle_minutes"]
+
+
+def test_password_hashing_at_sign_in_holds_no_transaction(app, client, monkeypatch):
+    """A burst of sign-ins must not queue every other write behind argon2 (SQLite has one writer)."""
+    from officium.core.identity import login as login_module
+
+    seen = []
+    real = login_module.verify_password
+
+    def watching(password_hash, password):
+        seen.append(app.db.in_transaction())
+        return real(password_hash, password)
+
+    monkeypatch.setattr(login_module, "verify_password", watching)
+    add_user(app, "fast")
+    assert attempt(client, "fast", TEST_PASSWORD).status_code == 303
+    assert attempt(client, "nobody", "x").status_code == 400
+    assert seen and not any(seen)

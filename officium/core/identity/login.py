@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from officium.core.db import database, write_transaction
 from officium.core.identity import totp
 from officium.core.identity.models import LoginRecord, PasswordHistory, User
 from officium.core.identity.passwords import hash_password, needs_rehash, policy_errors, verify_password
@@ -68,12 +69,18 @@ def locked_until(username: str, now: datetime, policy: SecurityPolicy) -> dateti
 def authenticate(
     username: str, password: str, code: str, now: datetime, site_secret: str, ip: str = ""
 ) -> LoginResult:
-    """Check the credentials (and the TOTP code when the user enrolled one); record the attempt."""
+    """Check the credentials (and the TOTP code when the user enrolled one); record the attempt.
+
+    Password hashing runs outside any transaction (the sign-in page is not atomic), so a burst of
+    sign-ins never holds the database's write lock while argon2 works; each write is its own short
+    transaction.
+    """
     policy = load_policy()
     user = User.get_or_none(User.username == username)
 
     def outcome(ok: bool, reason: str, message: str = LOGIN_FAILED, needs_code: bool = False) -> LoginResult:
-        LoginRecord.create(username=username[:64], user=user, at=now, ip=ip, success=ok, reason=reason)
+        with write_transaction(database):
+            LoginRecord.create(username=username[:64], user=user, at=now, ip=ip, success=ok, reason=reason)
         return LoginResult(user if ok else None, "" if ok else message, needs_code)
 
     if locked_until(username, now, policy) is not None:
@@ -91,14 +98,19 @@ def authenticate(
     if user.totp_secret:
         if not code.strip():
             # Not counted as a failure: the password was right and the form now asks for the code.
-            LoginRecord.create(
-                username=username[:64], user=user, at=now, ip=ip, success=False, reason="code_requested"
-            )
+            with write_transaction(database):
+                LoginRecord.create(
+                    username=username[:64], user=user, at=now, ip=ip, success=False, reason="code_requested"
+                )
             return LoginResult(None, CODE_NEEDED, needs_code=True)
-        if not totp.verify(user, code, now, site_secret):
+        with write_transaction(database):
+            accepted = totp.verify(user, code, now, site_secret)
+        if not accepted:
             return outcome(False, "bad_code", CODE_WRONG, needs_code=True)
     if needs_rehash(user.password_hash):
-        User.update(password_hash=hash_password(password)).where(User.id == user.id).execute()
+        upgraded = hash_password(password)
+        with write_transaction(database):
+            User.update(password_hash=upgraded).where(User.id == user.id).execute()
     return outcome(True, "")
 
 

@@ -15,7 +15,6 @@ import re
 from collections.abc import Collection
 
 from peewee import JOIN, CharField, ForeignKeyField, ModelSelect
-from pypinyin import Style, lazy_pinyin, pinyin
 
 from officium.core.db import BaseModel
 from officium.core.identity.models import RoleGrant, Unit, User
@@ -52,6 +51,9 @@ def name_readings(name: str) -> tuple[str, str]:
     """
     if not name:
         return "", ""
+    # pypinyin's dictionaries cost ~55 MiB and ~180 ms: load them only when a name is indexed.
+    from pypinyin import Style, lazy_pinyin, pinyin
+
     first = pinyin(name[0], style=Style.NORMAL, heteronym=True, errors="default")
     surname_readings = [r for r in first[0] if r][:_MAX_READINGS] if first else []
     rest = lazy_pinyin(name[1:], style=Style.NORMAL, errors="default")

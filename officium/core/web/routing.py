@@ -8,6 +8,7 @@ never interleave on the worker's connection, and a view that raises leaves the d
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import inspect
 from typing import TYPE_CHECKING, Any
@@ -68,7 +69,8 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
             request.state.form = {}
         try:
             if unsafe:
-                with write_transaction(app.db):
+                # A non-atomic view commits its own short transactions (audit.record opens its own too).
+                with write_transaction(app.db) if declared.atomic else contextlib.nullcontext():
                     result = declared.endpoint(request)
                     # Every change is audited: a view that recorded nothing more specific gets a generic entry
                     # naming the route, written in the same transaction as the change itself.
