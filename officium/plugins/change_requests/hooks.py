@@ -32,6 +32,11 @@ def register_workflows(app):
 
 
 @hookimpl
+def register_notification_types(app):
+    return service.NOTIFICATION_TYPES
+
+
+@hookimpl
 def menu_items(app):
     return [
         MenuItem(PLUGIN.title, service.URL, PLUGIN.area, service.REQUEST, order=60),

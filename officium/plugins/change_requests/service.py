@@ -15,11 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN, PostgresqlDatabase
 
+from officium.core import notifications
 from officium.core.identity.access import is_admin, roles_of
 from officium.core.identity.accounts import AccountError, create_user, grant_role, revoke_role, set_status
 from officium.core.identity.models import RoleGrant, Unit, User
 from officium.core.identity.people import refresh_person_index
-from officium.core.registry import Permission, Setting, UserChange
+from officium.core.registry import NotificationType, Permission, Setting, UserChange
 from officium.core.workflow import engine, reassign
 from officium.core.workflow.definition import DRAFTER_STEP
 from officium.core.workflow.models import Instance, WorkItem
@@ -55,6 +56,11 @@ SETTINGS = [
         description="综合人员角色发生变更时，传阅给该单位的负责人和综合人员知悉。",
     )
 ]
+DONE = "change_requests.done"
+NOTIFICATION_TYPES = [
+    NotificationType(DONE, "变更申请已办结", ("inbox",), "您提交的人员与权限变更申请已由信息化处办理完毕。")
+]
+
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9_.-]{1,31}$")
 REASON_MAX = 500
 TEXT_MAX = 64
@@ -442,7 +448,7 @@ def carry_out(
     app: OfficiumApp, change_id: int, user: User, opinion: str = "", request: Request | None = None
 ) -> Outcome:
     """The IT division's one button: apply the change to the organisation, hand the person's work on,
-    tell the office when the 综合人员 role changed, and complete the step."""
+    tell the office when the 综合人员 role changed, and complete the step (the filer is notified)."""
     change = _lock(app, change_id)
     instance = instance_of(change)
     if instance is None or instance.state != "running" or instance.step != CARRY_OUT_STEP:
@@ -562,6 +568,19 @@ def inform_office(
         app, instance.id, actor, readers, note=f"综合人员角色变更，请办公室知悉：{what}", request=request
     )
     return [i.principal or i.assignee for i in items]
+
+
+def tell_requester(app: OfficiumApp, instance: Instance) -> None:
+    """Tell the 综合人员 who filed the request that it was carried out (the workflow's ``on_finish``)."""
+    change = ChangeRequest.get_by_id(int(instance.object_id))
+    notifications.notify(
+        app,
+        change.requested_by,
+        DONE,
+        f"变更申请已办结：{instance.title}",
+        url=instance.url,
+        body=change.result,
+    )
 
 
 # ------------------------------------------------------------------------------------------------ json

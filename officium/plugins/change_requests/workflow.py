@@ -28,6 +28,12 @@ def _must_be_carried_out(ctx: Any) -> None:
         raise WorkflowError(NOT_CARRIED_OUT)
 
 
+def _finished(ctx: Any) -> None:
+    from officium.plugins.change_requests import service
+
+    service.tell_requester(ctx.app, ctx.instance)
+
+
 WORKFLOW = Workflow(
     NAME,
     "人员与权限变更申请",
@@ -35,6 +41,7 @@ WORKFLOW = Workflow(
         Step(LEADER_STEP, "单位负责人审批", unit_leader(), days=2),
         Step(CARRY_OUT_STEP, "信息化处办理", site_role("sysadmin"), days=3, on_complete=_must_be_carried_out),
     ),
+    on_finish=_finished,
 )
 
 #: How a request's state reads, from its instance's state and step.

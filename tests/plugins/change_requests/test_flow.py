@@ -9,6 +9,7 @@ from playhouse.schema_diff import diff_models
 
 from officium.core.audit import verify_chain
 from officium.core.identity.models import RoleGrant, User
+from officium.core.notifications import Notification
 from officium.core.workflow import engine
 from officium.core.workflow.models import WorkItem
 from officium.plugins.change_requests.models import ChangeRequest
@@ -80,6 +81,11 @@ def test_new_account_from_filing_to_the_one_time_password(app, desk, bureau):
     # the password page does not come back: the request page shows the result, not the password
     assert password not in desk.get(f"/change_requests/{change_id}").text
     assert f'data-request="{change_id}"' not in desk.get("/change_requests/queue").text.split("最近办理")[0]
+    # the filer is told
+    (note,) = Notification.select().where(
+        (Notification.user == bureau.zhou) & (Notification.kind == "change_requests.done")
+    )
+    assert note.url == f"/change_requests/{change_id}" and "陈新" in note.title
     # and the new person can sign in with the one-time password (and must change it first)
     desk.client.cookies.clear()
     desk.who = ""
