@@ -15,7 +15,7 @@ How hooks are called:
   after what it requires).  pluggy calls implementations last-registered-first, so a plugin runs before the
   plugins it depends on.  Display order is set by each declaration's ``order`` field, never by call order.
 
-Hooks for later engines (search sources, user changes) are added here together with the engine
+Hooks for later engines (search sources) are added here together with the engine
 that calls them, so that no hook exists without a caller.
 """
 

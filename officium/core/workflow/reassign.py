@@ -13,10 +13,10 @@ The core's implementation of the ``user_changed`` hook calls :func:`reassign_ope
   work they hold as someone else's delegate.
 * 待阅 (reading) items stay where they are: they hold nothing up.
 
-The new holder is routed like new work (to their delegate when one is active, with them as principal),
-and every affected document gets one ``reassign`` entry in its 流转记录, by 系统 (no actor), with the
-reason (``人员离岗``, ``人员调动``, ``角色变更``).  Items for which nobody can be found stay where they were;
-the workflow administrator can move them (流程监控).
+The new holder is routed like new work (to their delegate when one is active, with them as principal) and
+told like new work (``core.work_new``).  Every affected document gets one ``reassign`` entry in its 流转记录,
+by 系统 (no actor), with the reason (``人员离岗``, ``人员调动``, ``角色变更``).  Items for which nobody can be
+found stay where they were; the workflow administrator can move them (流程监控).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from officium.core import notifications
 from officium.core.identity.models import RoleGrant, Unit, User
 from officium.core.registry import UserChange
 from officium.core.workflow.definition import Handlers
@@ -139,6 +140,7 @@ def reassign_open_work(app: OfficiumApp, user: User, change: UserChange) -> list
             assignee, principal = _route(app, target, instance.plugin)
             WorkItem.update(assignee=assignee, principal=principal).where(WorkItem.id == item.id).execute()
             moved.append(WorkItem.get_by_id(item.id))
+            notifications.on_new_item(app, moved[-1])  # new work for its holder: 新的待办
             if target.username not in names:
                 names.append(target.username)
         if names:

@@ -12,6 +12,7 @@ from officium import hookimpl
 from officium.core.db import write_transaction
 from officium.core.identity.accounts import grant_role, revoke_role, set_status
 from officium.core.identity.models import User
+from officium.core.notifications import Notification
 from officium.core.registry import UserChange
 from officium.core.workflow import engine
 from officium.core.workflow.models import WorkItem
@@ -50,6 +51,10 @@ def test_hook_user_changed(site_factory):
     (entry,) = reassigned(memo)
     assert entry.actor_id is None and entry.opinion == "人员离岗"
     assert json.loads(entry.detail) == {"from": "qian", "to": "wang", "reason": "left"}
+    (note,) = Notification.select().where(
+        (Notification.user == bureau.wang) & (Notification.kind == "core.work_new")
+    )
+    assert note.title == "新的待办：《内部事项 1》" and note.url == "/flows/1"  # told like any new work
 
 
 def test_user_change_is_frozen_and_checked():
