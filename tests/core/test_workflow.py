@@ -231,6 +231,21 @@ def test_role_handlers_look_up_the_unit_tree(site):
     assert set(open_items(inst)) == {"leader"}  # the section has no leader: the office's leader handles it
 
 
+def test_an_inactive_holder_does_not_stop_the_walk_up_the_tree(site):
+    from officium.core.identity.accounts import set_status
+
+    office = site.people["writer"].unit
+    section = add_unit(site, "BGS-WS", "文书科", kind="section", parent=office)
+    gone = add_user(site, "gone", unit=section, roles=["leader"])
+    member = add_user(site, "member2", unit=section)
+    with write_transaction(site.db):
+        set_status(gone, "left")
+        inst = engine.start(
+            site, "flows.single", object_type="doc", object_id=998, title="t", url="/x", drafter=member
+        )
+    assert set(open_items(inst)) == {"leader"}
+
+
 def test_site_roles_resolve_wherever_granted(site):
     other = add_unit(site, "XXH", "信息化处")
     admin1 = add_user(site, "itadmin", unit=other, roles=[("workflow_admin", None)])

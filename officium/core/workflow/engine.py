@@ -145,10 +145,12 @@ def resolve(
             found = list(
                 User.select()
                 .join(RoleGrant, on=(RoleGrant.user == User.id))
-                .where((RoleGrant.role == handlers.role) & (RoleGrant.unit == unit))
+                .where(
+                    (RoleGrant.role == handlers.role) & (RoleGrant.unit == unit) & (User.status == "active")
+                )
                 .order_by(User.id)
             )
-            if found:
+            if found:  # a unit whose only holder has left does not stop the walk up the tree
                 break
     else:  # chosen
         if not chosen:
