@@ -408,8 +408,17 @@ def token_create(ctx: click.Context, username: str, name: str) -> None:
     user = User.get_or_none(User.username == username)
     if user is None:
         raise click.ClickException(f"用户 {username} 不存在。")
+    from officium.core import audit
+
     with write_transaction(app.db):
         value = issue_token(user, name, app.clock())
+        audit.record(
+            app,
+            "core.token.create",
+            object_type="user",
+            object_id=user.id,
+            summary=f"命令行：为 {user.username} 签发 API 令牌“{name}”",
+        )
     click.echo(value)
 
 
@@ -427,8 +436,17 @@ def token_revoke(ctx: click.Context, username: str, name: str) -> None:
     user = User.get_or_none(User.username == username)
     if user is None:
         raise click.ClickException(f"用户 {username} 不存在。")
+    from officium.core import audit
+
     with write_transaction(app.db):
         count = revoke_token(user, name, app.clock())
+        audit.record(
+            app,
+            "core.token.revoke",
+            object_type="user",
+            object_id=user.id,
+            summary=f"命令行：吊销 {user.username} 的 API 令牌“{name}”（{count} 个）",
+        )
     click.echo(f"已吊销 {count} 个令牌。")
 
 

@@ -913,3 +913,12 @@ def test_plugins_page_requires_core_plugins_view(app, client, staff):
         assert page.status_code == 200
         assert "demo" in page.text
         assert [p["name"] for p in admin.get("/api/v1/core/plugins").json()] == ["core", "demo"]
+
+
+def test_non_ascii_digits_in_paging_are_a_clean_error(app, client):
+    from officium.testing import add_user, login
+
+    add_user(app, "digits")
+    login(client, "digits")
+    answer = client.get("/api/v1/core/units", params={"page": "²"})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_query"

@@ -24,6 +24,7 @@ from officium.core.identity import accounts
 from officium.core.identity.accounts import AccountError
 from officium.core.identity.models import UNIT_KINDS, USER_STATUSES, RoleGrant, Unit, User
 from officium.core.identity.policy import LIMITS, SecurityPolicy, load_policy, save_policy, validate_policy
+from officium.core.registry import UserChange
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -373,8 +374,14 @@ def update_account(
     """Change an account's ``name``, ``unit`` (id) and ``position``."""
     values = _clean_user(data, current=user)
     before = {"name": user.name, "unit": user.unit.code if user.unit_id else None, "position": user.position}
+    old_unit_id = user.unit_id
     with write_transaction(app.db):
         accounts.update_user(user, name=values["name"], unit=values["unit"], position=values["position"])
+        if user.unit_id != old_unit_id:
+            # the person's open work that belonged to their old unit is handed on
+            app.hook.user_changed(
+                app=app, user=user, change=UserChange("transfer", old_unit_id, user.unit_id)
+            )
         after = {
             "name": user.name,
             "unit": user.unit.code if user.unit_id else None,
@@ -407,6 +414,9 @@ def change_status(app: OfficiumApp, user: User, status: str, request: Request | 
     before = user.status
     with write_transaction(app.db):
         accounts.set_status(user, status)
+        if before == "active":
+            # nobody may wait on someone who is no longer at work: their open work is handed on
+            app.hook.user_changed(app=app, user=user, change=UserChange("left", user.unit_id, user.unit_id))
         _record(
             app,
             request,

@@ -56,7 +56,7 @@ def validate_policy(raw: dict[str, Any]) -> tuple[SecurityPolicy | None, dict[st
     values: dict[str, int] = {}
     for key, (title, low, high) in LIMITS.items():
         text = str(raw.get(key, "")).strip()
-        if not text.isdigit() or not low <= int(text) <= high:
+        if not (text.isascii() and text.isdigit()) or not low <= int(text) <= high:
             errors[key] = f"{title}应为 {low}–{high} 之间的整数。"
         else:
             values[key] = int(text)

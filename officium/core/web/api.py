@@ -44,7 +44,7 @@ def page_params(request: Request) -> tuple[int, int]:
     values = {}
     for key, default, upper in (("page", 1, None), ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)):
         raw = request.query_params.get(key, str(default))
-        if not raw.isdigit() or int(raw) < 1 or (upper and int(raw) > upper):
+        if not (raw.isascii() and raw.isdigit()) or int(raw) < 1 or (upper and int(raw) > upper):
             fields[key] = f"{key} 应为 1{f'–{upper}' if upper else ' 以上'}的整数。"
         else:
             values[key] = int(raw)

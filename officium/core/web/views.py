@@ -162,7 +162,7 @@ def page_of(request: Request, query: Any, per_page: int = 20) -> PageOf:
     total = query.count()
     pages = max(1, -(-total // per_page))
     raw = request.query_params.get("page", "1")
-    page = min(int(raw), pages) if raw.isdigit() and int(raw) >= 1 else 1
+    page = min(int(raw), pages) if raw.isascii() and raw.isdigit() and int(raw) >= 1 else 1
     return PageOf(list(query.paginate(page, per_page)), page, pages, total, request.url.query)
 
 
