@@ -397,8 +397,9 @@ def token() -> None:
 @token.command("create")
 @click.argument("username")
 @click.option("--name", required=True, help="令牌用途，例如对接的系统名。")
+@click.option("--scope", "scopes", multiple=True, help="只允许调用这个插件的接口（可重复）；不给则不限。")
 @click.pass_context
-def token_create(ctx: click.Context, username: str, name: str) -> None:
+def token_create(ctx: click.Context, username: str, name: str, scopes: tuple[str, ...]) -> None:
     """为用户签发 API 令牌（只显示一次）。"""
     from officium.core.db import write_transaction
     from officium.core.identity.models import User
@@ -411,7 +412,10 @@ def token_create(ctx: click.Context, username: str, name: str) -> None:
     from officium.core import audit
 
     with write_transaction(app.db):
-        value = issue_token(user, name, app.clock())
+        unknown = [s for s in scopes if s not in {p.name for p in app.plugins}]
+        if unknown:
+            raise click.ClickException(f"没有启用的插件：{'、'.join(unknown)}。")
+        value = issue_token(user, name, app.clock(), scopes)
         audit.record(
             app,
             "core.token.create",
@@ -714,6 +718,33 @@ def audit_export(ctx: click.Context, since: Any, until: Any, output: str) -> Non
             detail={"since": str(filters.since or ""), "until": str(filters.until or "")},
         )
     click.echo(f"已导出 {count} 条记录到 {output}。")
+
+
+@audit_group.command("purge")
+@click.option(
+    "--before", required=True, type=click.DateTime(formats=["%Y-%m-%d"]), help="清理此日期之前的记录。"
+)
+@click.option(
+    "--archive",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="先把要清理的记录归档到这个新 CSV 文件。",
+)
+@click.pass_context
+def audit_purge(ctx: click.Context, before: Any, archive: str) -> None:
+    """归档并清理超过保留期的审计记录（至少保留 180 天，更新的记录拒绝清理）。"""
+    from officium.core.audit import RetentionError, purge
+
+    app = load_app(ctx)
+    try:
+        with open(archive, "x", encoding="utf-8", newline="") as fh:
+            count = purge(app, before, fh)
+    except FileExistsError as exc:
+        raise click.ClickException(f"归档文件 {archive} 已存在，请换一个文件名。") from exc
+    except RetentionError as exc:
+        Path(archive).unlink(missing_ok=True)
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"已归档并清理 {count} 条审计记录（归档文件 {archive}）。")
 
 
 # ------------------------------------------------------------------------------------------ import

@@ -7,11 +7,14 @@ hash and the row count, so that an edited, inserted or deleted row — even the 
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TextIO
 
 from peewee import CharField, DateTimeField, IntegerField, PostgresqlDatabase, TextField
 
@@ -59,6 +62,8 @@ class AuditHead(BaseModel):
     last_hash = CharField(max_length=64)
     last_id = IntegerField()
     count = IntegerField()
+    #: After a purge, the hash the first remaining row must point back to (the chain's new anchor).
+    base_hash = CharField(max_length=64, default="0" * 64)
 
     class Meta:
         table_name = "core_audit_head"
@@ -167,7 +172,8 @@ def _rows(batch: int = 2000) -> Iterator[AuditEntry]:
 
 def verify_chain(app: OfficiumApp) -> ChainReport:
     """Recompute every hash; report the first row that was altered, inserted or removed."""
-    expected_prev = GENESIS
+    anchor = AuditHead.get_or_none(AuditHead.id == 1)
+    expected_prev = anchor.base_hash if anchor is not None else GENESIS
     checked = 0
     for entry in _rows():
         if entry.prev_hash != expected_prev:
@@ -181,3 +187,108 @@ def verify_chain(app: OfficiumApp) -> ChainReport:
     if head_hash != expected_prev or head_count != checked:
         return ChainReport(False, checked, "审计日志末尾的记录被删除，或链头被篡改。", None)
     return ChainReport(True, checked, f"审计日志完整：共 {checked} 条记录，哈希链校验通过。")
+
+
+#: Audit records must be kept at least this long (网络安全法 第二十一条: no less than six months).
+RETENTION_DAYS = 180
+
+
+class RetentionError(ValueError):
+    """A purge would remove records younger than the retention period."""
+
+
+def purge(app: OfficiumApp, before: datetime, archive: TextIO) -> int:
+    """Move entries older than ``before`` to ``archive`` (CSV) and delete them; return how many.
+
+    Refuses a cut-off younger than :data:`RETENTION_DAYS`.  The chain stays verifiable: the head keeps
+    the hash the first remaining entry points back to, and the archive carries every removed row with
+    its hashes, so the removed part can be checked on its own.  The purge itself is audited.
+    """
+    oldest_allowed = app.clock() - timedelta(days=RETENTION_DAYS)
+    if before > oldest_allowed:
+        raise RetentionError(
+            f"审计记录至少保留 {RETENTION_DAYS} 天：只能清理 {oldest_allowed:%Y-%m-%d %H:%M} 之前的记录。"
+        )
+    with write_transaction(app.db):
+        query = AuditEntry.select().where(AuditEntry.at < before).order_by(AuditEntry.id)
+        rows = list(query)
+        if not rows:
+            return 0
+        last = rows[-1]
+        # only a prefix of the chain can go: a later row with an earlier time (clock change) stops it
+        rows = [r for r in rows if r.id <= last.id]
+        writer = csv.writer(archive)
+        writer.writerow(
+            [
+                "id",
+                "at",
+                "actor",
+                "actor_name",
+                "on_behalf_of",
+                "unit",
+                "plugin",
+                "action",
+                "object_type",
+                "object_id",
+                "result",
+                "ip",
+                "summary",
+                "detail",
+                "prev_hash",
+                "hash",
+            ]
+        )
+        for r in rows:
+            writer.writerow(
+                [
+                    r.id,
+                    r.at.isoformat(timespec="microseconds"),
+                    r.actor,
+                    r.actor_name,
+                    r.on_behalf_of,
+                    r.unit,
+                    r.plugin,
+                    r.action,
+                    r.object_type,
+                    r.object_id,
+                    r.result,
+                    r.ip,
+                    r.summary,
+                    r.detail,
+                    r.prev_hash,
+                    r.hash,
+                ]
+            )
+        archive.flush()
+        with _triggers_lifted(app):
+            AuditEntry.delete().where(AuditEntry.id <= last.id).execute()
+        AuditHead.update(base_hash=last.hash, count=AuditHead.count - len(rows)).where(
+            AuditHead.id == 1
+        ).execute()
+        record(
+            app,
+            "core.audit.purge",
+            summary=f"清理 {before:%Y-%m-%d} 之前的审计记录 {len(rows)} 条（已归档）",
+            detail={"before": before.isoformat(), "count": len(rows), "last_id": last.id},
+        )
+    return len(rows)
+
+
+@contextmanager
+def _triggers_lifted(app: OfficiumApp) -> Iterator[None]:
+    """Drop the append-only triggers for the purge's DELETE and put them back in the same transaction."""
+    pg = isinstance(app.db, PostgresqlDatabase)
+    for op in ("update", "delete"):
+        app.db.execute_sql(f"DROP TRIGGER core_audit_no_{op}" + (" ON core_audit" if pg else ""))
+    yield
+    for op in ("UPDATE", "DELETE"):
+        if pg:
+            app.db.execute_sql(
+                f"CREATE TRIGGER core_audit_no_{op.lower()} BEFORE {op} ON core_audit "
+                "FOR EACH ROW EXECUTE FUNCTION core_audit_append_only()"
+            )
+        else:
+            app.db.execute_sql(
+                f"CREATE TRIGGER core_audit_no_{op.lower()} BEFORE {op} ON core_audit "
+                "BEGIN SELECT RAISE(ABORT, 'core_audit is append-only'); END"
+            )

@@ -16,6 +16,7 @@ from officium.core.identity import totp
 from officium.core.identity.access import allows, effective_roles, is_admin
 from officium.core.identity.login import authenticate, change_password, password_change_due
 from officium.core.identity.models import Unit
+from officium.core.identity.passwords import verify_password
 from officium.core.identity.people import search_people
 from officium.core.identity.policy import load_policy
 from officium.core.identity.sessions import COOKIE_NAME, end_session, end_user_sessions, start_session
@@ -145,7 +146,13 @@ def mfa_setup(request: Request) -> Response:
         secret = form_value(request, "secret")
         if len(secret) != 32 or not secret.isalnum():
             raise HTTPException(400)
-        if totp.enable(user, secret, form_value(request, "code"), app.clock(), app.config.secret):
+        errors = {}
+        # Replacing a bound authenticator needs the password too: a borrowed session must not swap it.
+        if user.totp_secret and not verify_password(
+            user.password_hash, str(request.state.form.get("password", ""))
+        ):
+            errors["password"] = "当前密码不正确。"
+        elif totp.enable(user, secret, form_value(request, "code"), app.clock(), app.config.secret):
             audit.record(
                 app,
                 "core.mfa.enable",
@@ -155,7 +162,8 @@ def mfa_setup(request: Request) -> Response:
                 summary="绑定身份验证器",
             )
             return render(request, "core/mfa_setup.html", done=True)
-        errors = {"code": "动态口令不正确，请核对身份验证器上当前显示的 6 位数字。"}
+        else:
+            errors = {"code": "动态口令不正确，请核对身份验证器上当前显示的 6 位数字。"}
     uri = totp.provisioning_uri(user, secret, app.config.site_name)
     return render(
         request,

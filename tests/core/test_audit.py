@@ -117,3 +117,47 @@ def test_logins_are_audited_with_result(app, client):
     client.post("/login", data={"username": "li", "password": "nope", "csrf_token": anon})
     actions = [(e.action, e.result) for e in AuditEntry.select().order_by(AuditEntry.id)]
     assert actions == [("core.login", "ok"), ("core.logout", "ok"), ("core.login", "refused")]
+
+
+def test_purge_refuses_records_younger_than_180_days_and_keeps_the_chain(app, clock, tmp_path):
+    import csv as csv_module
+    from datetime import timedelta
+
+    from officium.core.audit import RetentionError, purge
+
+    append(app, 3)
+    clock.advance(days=200)
+    append(app, 2)
+    with pytest.raises(RetentionError, match="至少保留 180 天"):
+        with open(tmp_path / "young.csv", "w") as fh:
+            purge(app, clock() - timedelta(days=179), fh)
+    assert AuditEntry.select().count() == 5
+    with open(tmp_path / "old.csv", "w", newline="") as fh:
+        assert purge(app, clock() - timedelta(days=181), fh) == 3
+    archived = list(csv_module.reader(open(tmp_path / "old.csv", newline="")))
+    assert [row[0] for row in archived[1:]] == ["1", "2", "3"]
+    remaining = [e.action for e in AuditEntry.select().order_by(AuditEntry.id)]
+    assert remaining == ["core.test", "core.test", "core.audit.purge"]
+    assert verify_chain(app).ok
+    with pytest.raises(Exception, match="append-only"):  # the guards are back
+        with write_transaction(app.db):
+            app.db.execute_sql("DELETE FROM core_audit")
+
+
+def test_purge_cli_writes_the_archive_and_refuses_young_dates(app, clock, tmp_path):
+    from datetime import datetime, timedelta
+
+    from click.testing import CliRunner
+
+    from officium.cli import main
+
+    append(app, 2)
+    runner = CliRunner()
+    site = str(app.config.site_dir)
+    recent = (datetime.now() - timedelta(days=10)).strftime("%Y-%m-%d")  # the CLI runs on the real clock
+    young = runner.invoke(
+        main,
+        ["--site", site, "audit", "purge", "--before", recent, "--archive", str(tmp_path / "a.csv")],
+    )
+    assert young.exit_code != 0 and "至少保留 180 天" in young.output
+    assert not (tmp_path / "a.csv").exists()

@@ -266,3 +266,20 @@ def test_password_hashing_at_sign_in_holds_no_transaction(app, client, monkeypat
     assert attempt(client, "fast", TEST_PASSWORD).status_code == 303
     assert attempt(client, "nobody", "x").status_code == 400
     assert seen and not any(seen)
+
+
+def test_replacing_a_bound_authenticator_needs_the_password(app, clock):
+    add_user(app, "auditor1", roles=["auditor"])  # enrolled by add_user
+    with app_client(app) as client:
+        login(client, "auditor1")
+        page = client.get("/mfa/setup").text
+        secret = re.search(r'name="secret" value="([A-Z2-7]{32})"', page).group(1)
+        code = pyotp.TOTP(secret).at(clock())
+        token = csrf_from(page)
+        refused = client.post("/mfa/setup", data={"secret": secret, "code": code, "csrf_token": token})
+        assert refused.status_code == 400 and "当前密码不正确" in refused.text
+        done = client.post(
+            "/mfa/setup",
+            data={"secret": secret, "code": code, "password": TEST_PASSWORD, "csrf_token": token},
+        )
+        assert done.status_code == 200 and "已绑定" in done.text

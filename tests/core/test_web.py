@@ -922,3 +922,20 @@ def test_non_ascii_digits_in_paging_are_a_clean_error(app, client):
     login(client, "digits")
     answer = client.get("/api/v1/core/units", params={"page": "²"})
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "invalid_query"
+
+
+def test_api_tokens_are_limited_to_their_scopes_and_to_the_api(app, client):
+    from officium.core.db import write_transaction
+    from officium.core.identity.tokens import issue_token
+    from officium.testing import add_user
+
+    user = add_user(app, "integrator")
+    with write_transaction(app.db):
+        scoped = issue_token(user, "scoped", app.clock(), scopes=["shortcuts"])
+        everything = issue_token(user, "all", app.clock())
+    refused = client.get("/api/v1/core/me", headers={"Authorization": f"Bearer {scoped}"})
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "token_scope"
+    assert client.get("/api/v1/core/me", headers={"Authorization": f"Bearer {everything}"}).status_code == 200
+    # a bearer token never signs in to the web pages
+    page = client.get("/", headers={"Authorization": f"Bearer {everything}"}, follow_redirects=False)
+    assert page.status_code == 303 and page.headers["location"].startswith("/login")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
 
 from peewee import CharField, DateTimeField, ForeignKeyField
@@ -23,6 +24,12 @@ class ApiToken(BaseModel):
     created_at = DateTimeField()
     last_used_at = DateTimeField(null=True)
     revoked_at = DateTimeField(null=True)
+    #: Comma-separated plugin names whose API the token may call, or ``*`` for all.
+    scopes = CharField(max_length=500, default="*")
+
+    def allows_plugin(self, plugin: str) -> bool:
+        """Whether this token may call the API of ``plugin``."""
+        return self.scopes == "*" or plugin in self.scopes.split(",")
 
     class Meta:
         table_name = "core_api_token"
@@ -32,15 +39,18 @@ def _key(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(user: User, name: str, now: datetime) -> str:
-    """Create a token for ``user`` and return it; it is shown once and cannot be recovered."""
+def issue_token(user: User, name: str, now: datetime, scopes: Sequence[str] = ()) -> str:
+    """Create a token for ``user`` and return it; it is shown once and cannot be recovered.
+
+    ``scopes`` limits it to the APIs of those plugins (``/api/v1/<plugin>/``); empty means all.
+    """
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    ApiToken.create(key=_key(token), user=user, name=name, created_at=now)
+    ApiToken.create(key=_key(token), user=user, name=name, created_at=now, scopes=",".join(scopes) or "*")
     return token
 
 
-def find_token_user(token: str, now: datetime) -> User | None:
-    """The active user a live token belongs to, or None."""
+def find_token(token: str, now: datetime) -> ApiToken | None:
+    """The live token row (with its active user loaded), or None."""
     if not token.startswith(TOKEN_PREFIX):
         return None
     row = (
@@ -53,7 +63,13 @@ def find_token_user(token: str, now: datetime) -> User | None:
         return None
     if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
         ApiToken.update(last_used_at=now).where(ApiToken.key == row.key).execute()
-    return row.user
+    return row
+
+
+def find_token_user(token: str, now: datetime) -> User | None:
+    """The active user a live token belongs to, or None."""
+    row = find_token(token, now)
+    return row.user if row is not None else None
 
 
 def revoke_token(user: User, name: str, now: datetime) -> int:

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from officium.core.identity.access import effective_roles, permissions_of
 from officium.core.identity.models import Session, User
 from officium.core.identity.sessions import COOKIE_NAME, find_session
-from officium.core.identity.tokens import find_token_user
+from officium.core.identity.tokens import ApiToken, find_token
 
 if TYPE_CHECKING:
     from officium.core.app import OfficiumApp
@@ -25,6 +25,7 @@ class RequestContext:
     via_token: bool = False
     permissions: frozenset[str] = field(default_factory=frozenset)
     roles: frozenset[str] = field(default_factory=frozenset)
+    token: ApiToken | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -37,9 +38,10 @@ def resolve_context(app: OfficiumApp, request: Request) -> RequestContext:
     now = app.clock()
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
-        user = find_token_user(auth[7:].strip(), now)
+        token = find_token(auth[7:].strip(), now)
+        user = token.user if token is not None else None
         roles = effective_roles(app.registry, user)
-        return RequestContext(user, None, True, permissions_of(app.registry, user, roles), roles)
+        return RequestContext(user, None, True, permissions_of(app.registry, user, roles), roles, token)
     session = find_session(request.cookies.get(COOKIE_NAME), now)
     if session is None:
         return RequestContext()

@@ -26,7 +26,7 @@ from officium.core.identity.access import allows
 from officium.core.identity.login import password_change_due
 from officium.core.registry import PUBLIC, Api, Page
 from officium.core.web.api import ApiError, error_response
-from officium.core.web.context import resolve_context
+from officium.core.web.context import RequestContext, resolve_context
 
 if TYPE_CHECKING:
     from officium.core.app import OfficiumApp
@@ -54,6 +54,12 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
         request.state.ctx = ctx
         request.state.user = ctx.user
         request.state.route_name = full_name
+        if ctx.via_token and not is_api:
+            # API tokens are for /api/v1/ only: a page never acts on a bearer token
+            ctx = RequestContext()
+            request.state.ctx, request.state.user = ctx, None
+        if ctx.token is not None and not ctx.token.allows_plugin(plugin):
+            return error_response(403, "token_scope", f"该 API 令牌无权访问 {plugin} 模块的接口。")
         gate = _gate(app, ctx, full_name)
         if gate is not None:
             code, message, url = gate
