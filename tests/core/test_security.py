@@ -283,3 +283,12 @@ def test_replacing_a_bound_authenticator_needs_the_password(app, clock):
             data={"secret": secret, "code": code, "password": TEST_PASSWORD, "csrf_token": token},
         )
         assert done.status_code == 200 and "已绑定" in done.text
+
+
+def test_guessing_the_current_password_on_the_change_page_locks_the_account(app, client):
+    add_user(app, "guess")
+    login(client, "guess")
+    for _ in range(5):
+        assert "当前密码不正确" in change(client, "Wrong#Guess1", "New#Secret99").text
+    locked = change(client, TEST_PASSWORD, "New#Secret99")
+    assert locked.status_code == 400 and "已临时锁定" in locked.text

@@ -154,7 +154,14 @@ def change_password(user: User, current: str, new: str, confirm: str, now: datet
     """Change the user's own password; return ``{field: message}`` of what is wrong (empty on success)."""
     policy = load_policy()
     errors: dict[str, str] = {}
+    # A wrong current password counts towards the lock like a failed sign-in, so a borrowed session
+    # cannot be used to guess the password without limit.
+    if locked_until(user.username, now, policy) is not None:
+        return {"current": LOCKED.format(minutes=policy.lockout_minutes)}
     if not verify_password(user.password_hash, current):
+        LoginRecord.create(
+            username=user.username, user=user, at=now, success=False, reason="bad_current_password"
+        )
         errors["current"] = "当前密码不正确。"
     if problems := policy_errors(new, user.username, policy):
         errors["new"] = "".join(problems)
