@@ -32,7 +32,7 @@ from officium.core import audit
 from officium.core.db import write_transaction
 from officium.core.identity.access import is_admin, roles_of
 from officium.core.identity.models import User
-from officium.core.workflow.models import WorkItem
+from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.delegation.models import MODULES_MAX, REASON_MAX, Delegation
 
 if TYPE_CHECKING:
@@ -193,6 +193,21 @@ def held_count(delegation: Delegation) -> int:
     )
 
 
+def _lock_documents(app: OfficiumApp, principal_id: int) -> None:
+    """On PostgreSQL, lock the documents whose items may move, as the engine's actions do, in id order.
+
+    An action on one of them (which locks the document, then re-reads its item) then waits for the move
+    and sees the item's new holder, instead of closing an item that has just changed hands.
+    """
+    if not isinstance(app.db, PostgresqlDatabase):
+        return  # SQLite runs one writer at a time
+    mine = (WorkItem.principal == principal_id) | (
+        (WorkItem.assignee == principal_id) & WorkItem.principal.is_null()
+    )
+    documents = WorkItem.select(WorkItem.instance).where(_open(mine))
+    list(Instance.select(Instance.id).where(Instance.id.in_(documents)).order_by(Instance.id).for_update())
+
+
 def reconcile(app: OfficiumApp, principal_id: int, now: datetime | None = None) -> tuple[int, int]:
     """Put every open item of one principal where the clock says it belongs; return (moved, returned).
 
@@ -201,6 +216,7 @@ def reconcile(app: OfficiumApp, principal_id: int, now: datetime | None = None) 
     delegate.  Items the principal holds for somebody else (``principal`` set) are never touched.
     """
     now = now or app.clock()
+    _lock_documents(app, principal_id)
     active = [d for d in _active_rows(principal_id, now) if can_be_delegate(app, d.delegate)]
     held = WorkItem.principal == principal_id
     if active:
