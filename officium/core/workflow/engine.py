@@ -533,6 +533,15 @@ def add_signers(
     return instance
 
 
+def _reopen(app: OfficiumApp, instance: Instance, item: WorkItem) -> None:
+    """Put a withdrawn item back in play, with whoever holds its owner's work now (a delegation may have
+    started or ended since it was done)."""
+    assignee, principal = _route(app, item.principal or item.assignee, instance.plugin)
+    WorkItem.update(
+        state="open", done_at=None, action="", opinion="", actor=None, assignee=assignee, principal=principal
+    ).where(WorkItem.id == item.id).execute()
+
+
 def withdraw(app: OfficiumApp, instance_id: int, actor: User, request: Request | None = None) -> Instance:
     """撤回: take back one's last submission or approval while the next handlers have not acted on it."""
     instance = _lock(app, instance_id)
@@ -570,9 +579,7 @@ def withdraw(app: OfficiumApp, instance_id: int, actor: User, request: Request |
             .order_by(WorkItem.id.desc())
             .first()
         )
-        WorkItem.update(state="open", done_at=None, action="", opinion="", actor=None).where(
-            WorkItem.id == mine.id
-        ).execute()
+        _reopen(app, instance, mine)
     else:
         if acted_since:
             raise Conflict("下一步已有人办理，不能撤回。")
@@ -593,9 +600,7 @@ def withdraw(app: OfficiumApp, instance_id: int, actor: User, request: Request |
                 .order_by(WorkItem.id.desc())
                 .first()
             )
-            WorkItem.update(state="open", done_at=None, action="", opinion="", actor=None).where(
-                WorkItem.id == mine.id
-            ).execute()
+            _reopen(app, instance, mine)
             # in an "any one of several" step the others had the item taken from them: give it back
             WorkItem.update(state="open").where(
                 (WorkItem.instance == instance)

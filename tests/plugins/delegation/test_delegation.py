@@ -540,11 +540,6 @@ def test_the_periodic_job_applies_due_transitions(app, api, people, clock):
 # --------------------------------------------------------------------------- reported to the engine
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine.withdraw reopens the delegate's done item with its old holder (officium/core/workflow/"
-    "engine.py, withdraw: the WorkItem.update(state='open', ...) of `mine`), even after the delegation ended",
-)
 def test_withdraw_after_the_delegation_ended_leaves_nothing_with_the_delegate(app, api, people, clock):
     from officium.core.workflow import engine
 
@@ -567,3 +562,22 @@ def test_withdraw_after_the_delegation_ended_leaves_nothing_with_the_delegate(ap
         )
         .exists()
     )
+
+
+def test_the_delegate_and_the_principal_are_notified(app, api, people, clock):
+    from officium.core.notifications import Notification
+
+    def titles(user):
+        return [n.title for n in Notification.select().where(Notification.user == user).order_by(Notification.id)]
+
+    start_doc(api, "writer", "docs", "zhang")
+    assert delegate(api, "zhang", "li", clock, end=clock.now + timedelta(hours=8), reason="培训").status_code == 201
+    assert "张三 授权您代办（全部模块），2026-03-02 09:00 至 2026-03-02 17:00" in titles(people.li)
+    clock.advance(hours=8)
+    api("wang").get("/api/v1/delegation/delegations")
+    assert "张三 对您的授权已到期，1 项未办完的待办已交回 张三" in titles(people.li)
+    assert "您对 李四 的授权已到期，1 项未办完的待办已交回给您" in titles(people.zhang)
+    created = delegate(api, "zhang", "wang", clock).json()
+    api("zhang").post(f"/api/v1/delegation/delegations/{created['id']}/revoke")
+    assert "张三 对您的授权已收回（授权人已返回），1 项未办完的待办已交回 张三" in titles(people.wang)
+    assert not any("王五" in t for t in titles(people.zhang))
