@@ -3,7 +3,8 @@
 from officium import hookimpl
 from officium.core import declarations, jobs, notification_pages, ops_pages, pages
 from officium.core.admin import routes as admin_routes
-from officium.core.workflow import reassign
+from officium.core.workflow import reassign, todo
+from officium.core.workflow import routes as workflow_routes
 
 
 @hookimpl
@@ -23,17 +24,34 @@ def register_permissions(app):
 
 @hookimpl
 def register_routes(app):
-    return [*pages.ROUTES, *admin_routes.ROUTES, *notification_pages.ROUTES, *ops_pages.ROUTES]
+    return [
+        *pages.ROUTES,
+        *admin_routes.ROUTES,
+        *notification_pages.ROUTES,
+        *ops_pages.ROUTES,
+        *workflow_routes.ROUTES,
+    ]
 
 
 @hookimpl
 def menu_items(request, user, app):
-    return [*declarations.MENU, *admin_routes.MENU, *notification_pages.MENU, *ops_pages.MENU]
+    return [
+        *declarations.MENU,
+        *admin_routes.MENU,
+        *notification_pages.MENU,
+        *ops_pages.MENU,
+        *workflow_routes.MENU,
+    ]
 
 
 @hookimpl
 def dashboard_widgets(request, user, app):
     return [pages.welcome_widget()]
+
+
+@hookimpl
+def todo_counts(user, app):
+    return todo.todo_counts(app, user)
 
 
 @hookimpl

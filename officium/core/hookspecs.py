@@ -163,6 +163,16 @@ def register_jobs(app):
     """
 
 
+@hookspec
+def opinion_phrases(app, user):
+    """Return a list of ``str``: phrases ``user`` often writes as an opinion (常用意见), e.g. "同意。".
+
+    Called when a workflow panel with an opinion box is shown to ``user``.  The lists of all plugins are
+    concatenated in call order (repeats dropped) and offered beside the box; picking one fills it in.
+    Return ``[]`` when the plugin has none for this user.
+    """
+
+
 # ----------------------------------------------------------------------------------------- dashboard
 
 

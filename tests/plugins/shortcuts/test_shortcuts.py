@@ -60,7 +60,10 @@ def test_it_is_a_first_party_plugin_the_demo_enables():
 
 
 def test_the_module_opens_from_the_navigation(client):
-    assert nav_area(client.get("/").text, "快捷操作") == [("/shortcuts/", "管理快捷操作")]
+    assert nav_area(client.get("/").text, "快捷操作") == [
+        ("/todo/", "待办中心"),
+        ("/shortcuts/", "管理快捷操作"),
+    ]
     page = client.get(URL)
     assert page.status_code == 200
     assert "<h1>我的快捷操作</h1>" in page.text
@@ -82,7 +85,11 @@ def test_adding_a_shortcut_shows_it_on_the_dashboard_and_in_the_navigation(clien
     )
     home = client.get("/").text
     assert '<a class="button" href="/docs_outgoing/new">起草发文</a>' in widget(home)
-    assert nav_area(home, "快捷操作") == [("/docs_outgoing/new", "起草发文"), ("/shortcuts/", "管理快捷操作")]
+    assert nav_area(home, "快捷操作") == [
+        ("/todo/", "待办中心"),  # the core's entry comes first
+        ("/docs_outgoing/new", "起草发文"),
+        ("/shortcuts/", "管理快捷操作"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -170,7 +177,7 @@ def test_shortcuts_are_reordered(client):
     client.post(f"{URL}{first.id}/move", data={"csrf_token": client.csrf, "direction": "down"})
     assert [r.title for r in service.own(third.user)] == ["丙", "甲", "乙"]
     home = client.get("/").text
-    assert [t for _, t in nav_area(home, "快捷操作")] == ["丙", "甲", "乙", "管理快捷操作"]
+    assert [t for _, t in nav_area(home, "快捷操作")] == ["待办中心", "丙", "甲", "乙", "管理快捷操作"]
 
 
 # ----------------------------------------------------------------------------------------- defaults
