@@ -22,7 +22,22 @@ ENTRY_POINT_GROUP = "officium.plugins"
 
 #: Names that would collide with the core's own URL space.
 RESERVED_NAMES = frozenset(
-    {"core", "api", "static", "login", "logout", "password", "health", "plugins", "admin", "mfa"}
+    {
+        "core",
+        "api",
+        "static",
+        "login",
+        "logout",
+        "password",
+        "health",
+        "plugins",
+        "admin",
+        "mfa",
+        "todo",
+        "workflow",
+        "notifications",
+        "reports",
+    }
 )
 
 

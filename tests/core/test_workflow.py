@@ -475,3 +475,16 @@ def test_calendar_override_changes_a_due_date(site):
     with write_transaction(site.db):
         CalendarOverride.create(day=date(2026, 3, 3), workday=False, note="临时停工")
     assert add_working_days(monday, 1).date() == date(2026, 3, 4)
+
+
+def test_withdraw_twice_or_after_a_return_is_refused(site):
+    inst = start(site, "any")
+    act(site, engine.approve, open_items(inst)["clerk1"].id, site.people["clerk1"])
+    act(site, engine.withdraw, inst.id, site.people["clerk1"])
+    with pytest.raises(Conflict):
+        act(site, engine.withdraw, inst.id, site.people["clerk1"])  # nothing left to undo (no crash)
+    act(site, engine.approve, open_items(inst)["clerk1"].id, site.people["clerk1"])
+    act(site, engine.return_, open_items(inst)["leader"].id, site.people["leader"], "drafter", "请补充")
+    with pytest.raises(Conflict):
+        act(site, engine.withdraw, inst.id, site.people["clerk1"])
+    assert set(open_items(inst)) == {"writer"}

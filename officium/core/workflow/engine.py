@@ -555,6 +555,16 @@ def withdraw(app: OfficiumApp, instance_id: int, actor: User, request: Request |
     )
     if last is None or last.actor_id != actor.id:
         raise WorkflowError("只有最近一步的办理人才能撤回。")
+    moved_since = ActionLog.select().where(
+        (ActionLog.instance == instance)
+        & (ActionLog.id > last.id)
+        & ActionLog.action.in_(("return", "transfer", "jump", "reassign", "withdraw", "close"))
+    )
+    if moved_since.exists():
+        # the document was sent back, handed on or already withdrawn since: nothing of this actor's to undo
+        raise Conflict("该文件在您办理后已被退回、转办或撤回过，不能再撤回。")
+    if last.step != DRAFTER_STEP and workflow_of(app, instance).step(last.step).mode == "sequence":
+        raise WorkflowError("顺序会签中不能撤回已签的意见。")
     acted_since = (
         WorkItem.select()
         .where(
