@@ -40,6 +40,11 @@ def register_middleware(app):
 
 
 @hookimpl
+def register_notification_types(app):
+    return service.NOTIFICATION_TYPES
+
+
+@hookimpl
 def register_jobs(app):
     return [Job("delegation.sync", service.run_job, every_minutes=1, title="外出授权：到时生效、到期收回")]
 

@@ -86,7 +86,6 @@ def index(request: Request) -> Response:
         "reason": "",
     }
     errors: dict[str, str] = {}
-    admin = service.is_administrator(app, user)
     if request.method == "POST":
         draft = _draft_from_form(request)
         values = {
@@ -125,7 +124,6 @@ def index(request: Request) -> Response:
         excluded=sorted(service.EXCLUDED_PLUGINS),
         reason_max=REASON_MAX,
         max_days=service.max_days(app),
-        admin=admin,
         breadcrumbs=[("个人事务", ""), ("外出授权", "")],
     )
 

@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import PostgresqlDatabase
 
-from officium.core import audit
+from officium.core import audit, notifications
 from officium.core.db import write_transaction
 from officium.core.identity.access import is_admin, roles_of
 from officium.core.identity.models import User
+from officium.core.registry import NotificationType
 from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.delegation.models import MODULES_MAX, REASON_MAX, Delegation
 
@@ -54,6 +55,15 @@ ALL_MODULES = "全部模块"
 PERIOD_FORMAT = "%Y-%m-%d %H:%M"
 
 DEFAULT_MAX_DAYS = 90
+
+GRANTED = "delegation.granted"
+ENDED = "delegation.ended"
+NOTIFICATION_TYPES = [
+    NotificationType(GRANTED, "有人授权我代办", description="同事外出前授权您代为办理其待办"),
+    NotificationType(ENDED, "外出授权结束", description="授权到期或授权人返回，未办完的待办交回授权人"),
+]
+RECEIVED_URL = "/delegation/received"
+MINE_URL = "/delegation/"
 
 
 class DelegationError(Exception):
@@ -409,6 +419,22 @@ def _end(
     else:
         verb, text = "invalidate", f"因一方账号已停用或成为三员而自动收回，交回 {returned} 项待办"
     _audit(app, verb, delegation, _summary(app, delegation, text), actor=actor, request=request)
+    principal, delegate = delegation.principal, delegation.delegate
+    if reason == "revoked" and delegation.start_at > now:
+        told = f"{principal.name} 取消了对您的授权（尚未生效）"
+    else:
+        why = {"expired": "已到期", "revoked": "已收回（授权人已返回）"}.get(reason, "已自动收回")
+        told = f"{principal.name} 对您的授权{why}，{returned} 项未办完的待办已交回 {principal.name}"
+    notifications.notify(app, delegate, ENDED, told, url=RECEIVED_URL)
+    if reason != "revoked":
+        notifications.notify(
+            app,
+            principal,
+            ENDED,
+            f"您对 {delegate.name} 的授权{'已到期' if reason == 'expired' else '已自动收回'}，"
+            f"{returned} 项未办完的待办已交回给您",
+            url=MINE_URL,
+        )
     return returned
 
 
@@ -604,6 +630,14 @@ def create(
             f"{period_label(delegation)}，事由：{checked.reason}",
             actor=principal,
             request=request,
+        )
+        notifications.notify(
+            app,
+            checked.delegate,
+            GRANTED,
+            f"{principal.name} 授权您代办（{scope_label(app, delegation)}），{period_label(delegation)}",
+            url=RECEIVED_URL,
+            body=f"事由：{checked.reason}。生效期间，{principal.name} 的待办会出现在您的待办中，标“代办”。",
         )
         if delegation.start_at <= now:
             _activate(app, delegation, now, request=request)

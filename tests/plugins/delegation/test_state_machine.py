@@ -1,7 +1,10 @@
 """外出授权 as a Hypothesis state machine (security requirement AC-6).
 
-Four colleagues delegate to each other at random times and scopes, the clock moves, documents arrive in
-two modules, and people act on them, all through HTTP.  A small model of the rules predicts every answer:
+Four colleagues delegate to each other at random times and scopes (``create_delegation``, and
+``delegate_redelegates`` for chains), revoke (``revoke``), the clock moves (``advance_clock``), documents
+arrive in two modules (``create_document``), and people act on them (``delegate_acts``, ``principal_acts``,
+and ``time_passes_then_someone_acts``), all through HTTP with bearer tokens.  A small model of the rules
+predicts every answer:
 
 - a delegate's action on A's item succeeds exactly when a delegation A→B is active (start ≤ now < end, not
   revoked) and covers the item's module at that moment; otherwise the item is with A and B is refused;
@@ -31,6 +34,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
+from officium.core.identity.models import User
 from officium.core.workflow.models import ActionLog, WorkItem
 from officium.testing import FakeClock, add_user, app_client, close_site, make_site
 
@@ -91,8 +95,6 @@ class DelegationMachine(RuleBasedStateMachine):
         self.synced_at = self.clock.now
 
     def _user(self, name):
-        from officium.core.identity.models import User
-
         return User.get(User.username == name)
 
     def teardown(self) -> None:
