@@ -146,7 +146,9 @@ def _table(path: Path, name: str, value: Any, known: set[str]) -> dict[str, Any]
         raise ConfigError(f"{path} 中的 {name} 应为表，写成 [{name}] 一节。")
     unknown = sorted(set(value) - known)
     if unknown:
-        raise ConfigError(f"{path} 的 [{name}] 中有未知的配置项：{'、'.join(unknown)}。可用：{'、'.join(sorted(known))}。")
+        raise ConfigError(
+            f"{path} 的 [{name}] 中有未知的配置项：{'、'.join(unknown)}。可用：{'、'.join(sorted(known))}。"
+        )
     return value
 
 
@@ -165,7 +167,9 @@ def _smtp(path: Path, value: Any) -> SmtpConfig | None:
     host = _typed(path, "smtp", table, "host", str, "").strip()
     sender = _typed(path, "smtp", table, "from", str, "").strip()
     if not host:
-        raise ConfigError(f'{path} 的 [smtp] 缺少 host（邮件服务器地址，例如 host = "mail.example.gov.cn"）。')
+        raise ConfigError(
+            f'{path} 的 [smtp] 缺少 host（邮件服务器地址，例如 host = "mail.example.gov.cn"）。'
+        )
     if "@" not in sender:
         raise ConfigError(f'{path} 的 [smtp] from 应为发件地址，例如 from = "oa@example.gov.cn"。')
     port = _typed(path, "smtp", table, "port", int, 25)
@@ -174,7 +178,9 @@ def _smtp(path: Path, value: Any) -> SmtpConfig | None:
     starttls = _typed(path, "smtp", table, "starttls", bool, False)
     ssl = _typed(path, "smtp", table, "ssl", bool, False)
     if starttls and ssl:
-        raise ConfigError(f"{path} 的 [smtp] starttls 和 ssl 只能开启一个（587 端口用 starttls，465 端口用 ssl）。")
+        raise ConfigError(
+            f"{path} 的 [smtp] starttls 和 ssl 只能开启一个（587 端口用 starttls，465 端口用 ssl）。"
+        )
     username = _typed(path, "smtp", table, "username", str, "")
     password = _typed(path, "smtp", table, "password", str, "")
     if password and not username:
@@ -184,7 +190,9 @@ def _smtp(path: Path, value: Any) -> SmtpConfig | None:
         raise ConfigError(f"{path} 的 [smtp] timeout 应为 1–300 之间的秒数。")
     site_url = _typed(path, "smtp", table, "site_url", str, "").rstrip("/")
     if site_url and not site_url.startswith(("http://", "https://")):
-        raise ConfigError(f'{path} 的 [smtp] site_url 应以 http:// 或 https:// 开头，例如 "https://oa.example.gov.cn"。')
+        raise ConfigError(
+            f'{path} 的 [smtp] site_url 应以 http:// 或 https:// 开头，例如 "https://oa.example.gov.cn"。'
+        )
     return SmtpConfig(
         host=host,
         sender=sender,

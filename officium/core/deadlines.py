@@ -153,7 +153,9 @@ def check_deadlines(app: OfficiumApp) -> str:
         with write_transaction(app.db):
             claimed = (
                 WorkItem.update(escalated_at=now)
-                .where((WorkItem.id == item.id) & WorkItem.escalated_at.is_null() & (WorkItem.state == "open"))
+                .where(
+                    (WorkItem.id == item.id) & WorkItem.escalated_at.is_null() & (WorkItem.state == "open")
+                )
                 .execute()
             )
             if not claimed:
@@ -212,7 +214,11 @@ class OverdueReport:
 def visible_units(user: User) -> set[int] | None:
     """Units whose figures ``user`` may see: None for all (流程管理员, or a leader role held site-wide),
     else the units they lead or supervise and every unit below them."""
-    grants = list(RoleGrant.select().where((RoleGrant.user == user) & RoleGrant.role.in_((*SCOPED_ROLES, ALL_UNITS_ROLE))))
+    grants = list(
+        RoleGrant.select().where(
+            (RoleGrant.user == user) & RoleGrant.role.in_((*SCOPED_ROLES, ALL_UNITS_ROLE))
+        )
+    )
     if any(g.role == ALL_UNITS_ROLE or g.unit_id is None for g in grants):
         return None
     children: dict[int | None, list[int]] = {}

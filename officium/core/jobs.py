@@ -115,7 +115,9 @@ def collect_jobs(app: OfficiumApp) -> None:
             if not job.name.startswith(f"{plugin}."):
                 raise StartupError(f"插件 {plugin} 的后台任务 {job.name} 必须以 {plugin}. 开头。")
             if job.name in owner:
-                raise StartupError(f"后台任务 {job.name} 重复注册：插件 {owner[job.name]} 和 {plugin} 都声明了它。")
+                raise StartupError(
+                    f"后台任务 {job.name} 重复注册：插件 {owner[job.name]} 和 {plugin} 都声明了它。"
+                )
             if not callable(job.func):
                 raise StartupError(f"插件 {plugin} 的后台任务 {job.name} 的 func 不是函数。")
             if bool(job.every_minutes) == bool(job.cron):
@@ -123,7 +125,9 @@ def collect_jobs(app: OfficiumApp) -> None:
                     f"插件 {plugin} 的后台任务 {job.name} 应当只给出 every_minutes 或 cron 中的一个。"
                 )
             if job.every_minutes is not None and (
-                not isinstance(job.every_minutes, int) or isinstance(job.every_minutes, bool) or job.every_minutes < 1
+                not isinstance(job.every_minutes, int)
+                or isinstance(job.every_minutes, bool)
+                or job.every_minutes < 1
             ):
                 raise StartupError(f"插件 {plugin} 的后台任务 {job.name} 的 every_minutes 应为正整数。")
             if job.cron:
@@ -167,7 +171,12 @@ def is_due(job: Job, last_started: datetime | None, now: datetime) -> bool:
 
 def last_run(name: str) -> JobRun | None:
     """The latest run of job ``name``."""
-    return JobRun.select().where(JobRun.name == name).order_by(JobRun.started_at.desc(), JobRun.id.desc()).first()
+    return (
+        JobRun.select()
+        .where(JobRun.name == name)
+        .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+        .first()
+    )
 
 
 # --------------------------------------------------------------------------------------------- locks
@@ -255,7 +264,9 @@ def _owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def run_job(app: OfficiumApp, job: Job, now: datetime | None = None, *, force: bool = False) -> Outcome | None:
+def run_job(
+    app: OfficiumApp, job: Job, now: datetime | None = None, *, force: bool = False
+) -> Outcome | None:
     """Run ``job`` if it is due at ``now`` (or at once with ``force``), under its lock; None if skipped.
 
     Must not be called inside a transaction: the lock and the run record are committed on their own so
@@ -282,7 +293,9 @@ def run_job(app: OfficiumApp, job: Job, now: datetime | None = None, *, force: b
             log.exception("job %s failed", job.name)
             ok, message = False, f"{type(exc).__name__}: {exc}"
         with write_transaction(app.db):
-            JobRun.update(finished_at=app.clock(), ok=ok, message=message[:2000]).where(JobRun.id == run.id).execute()
+            JobRun.update(finished_at=app.clock(), ok=ok, message=message[:2000]).where(
+                JobRun.id == run.id
+            ).execute()
             JobRun.delete().where(
                 (JobRun.name == job.name)
                 & (JobRun.started_at < now - timedelta(days=KEEP_RUNS_DAYS))
@@ -328,7 +341,9 @@ def build_queue(app: OfficiumApp, *, immediate: bool = False) -> Huey:
 
     name = queue_name(app)
     if app.config.jobs.redis_url:
-        huey: Huey = RedisHuey(name, url=app.config.jobs.redis_url, immediate=immediate, utc=False, results=False)
+        huey: Huey = RedisHuey(
+            name, url=app.config.jobs.redis_url, immediate=immediate, utc=False, results=False
+        )
     else:
         app.config.data_dir.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey(
@@ -387,7 +402,10 @@ def serve_plan(config: Any, workers: int) -> tuple[bool, str]:
     if config.jobs.redis_url:
         return False, "后台任务队列在 Redis 上：请另外运行 `officium worker`（可在一台或多台机器上运行）。"
     if workers > 1:
-        return False, f"有 {workers} 个 Web 工作进程，后台任务不在 Web 进程内运行：请另外运行 `officium worker`。"
+        return (
+            False,
+            f"有 {workers} 个 Web 工作进程，后台任务不在 Web 进程内运行：请另外运行 `officium worker`。",
+        )
     return True, "后台任务（定期任务、邮件发送）在本 Web 进程内运行。"
 
 

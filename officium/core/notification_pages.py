@@ -27,7 +27,9 @@ LIST_URL = "/notifications/"
 
 
 def _mine(request: Request, note_id: int) -> Notification:
-    note = Notification.get_or_none((Notification.id == note_id) & (Notification.user == current_user(request)))
+    note = Notification.get_or_none(
+        (Notification.id == note_id) & (Notification.user == current_user(request))
+    )
     if note is None:
         raise HTTPException(404)
     return note
@@ -95,10 +97,14 @@ def preferences_page(request: Request) -> Response:
         if email and (len(email) > 254 or not EMAIL_RE.match(email)):
             errors["email"] = "请填写正确的电子邮箱地址，例如 zhangsan@example.gov.cn。"
         choices = {
-            key: {channel: form_value(request, f"{key}:{channel}") == "1" for channel in NOTIFICATION_CHANNELS}
+            key: {
+                channel: form_value(request, f"{key}:{channel}") == "1" for channel in NOTIFICATION_CHANNELS
+            }
             for key in app.registry.notification_types
         }
-        if app.config.smtp is None:  # the e-mail boxes are disabled: keep what was chosen for when it is set up
+        if (
+            app.config.smtp is None
+        ):  # the e-mail boxes are disabled: keep what was chosen for when it is set up
             for key, channels in choices.items():
                 channels["email"] = chosen_channels(app, user, key)["email"]
         if not errors:
@@ -178,7 +184,13 @@ ROUTES = [
     Page("/notifications/", notifications_page, "notifications", AUTHENTICATED),
     Page("/notifications/{id:int}/open", notification_open, "notification_open", AUTHENTICATED, methods=POST),
     Page("/notifications/{id:int}/read", notification_read, "notification_read", AUTHENTICATED, methods=POST),
-    Page("/notifications/read-all", notifications_read_all, "notifications_read_all", AUTHENTICATED, methods=POST),
+    Page(
+        "/notifications/read-all",
+        notifications_read_all,
+        "notifications_read_all",
+        AUTHENTICATED,
+        methods=POST,
+    ),
     Page(
         "/notifications/preferences",
         preferences_page,

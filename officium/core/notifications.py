@@ -121,7 +121,10 @@ TYPES = [
     NotificationType("core.work_urge", "催办", ("inbox", "email"), "有人催您办理某个文件。"),
     NotificationType("core.work_due", "办理期限提醒", ("inbox", "email"), "待办事项即将到期或已经超期。"),
     NotificationType(
-        "core.work_escalated", "超期上报", ("inbox", "email"), "本单位人员的待办事项超期未办，报告单位负责人。"
+        "core.work_escalated",
+        "超期上报",
+        ("inbox", "email"),
+        "本单位人员的待办事项超期未办，报告单位负责人。",
     ),
 ]
 
@@ -231,7 +234,10 @@ def _email_body(app: OfficiumApp, title: str, body: str, url: str) -> str:
     if url:
         where = f"{smtp.site_url}{url}" if smtp is not None and smtp.site_url else f"登录系统后打开 {url}"
         lines.append(f"查看：{where}")
-    lines += ["", f"—— {app.config.site_name}（系统自动发送，请勿回复。可在“个人设置 → 消息通知”中修改提醒方式。）"]
+    lines += [
+        "",
+        f"—— {app.config.site_name}（系统自动发送，请勿回复。可在“个人设置 → 消息通知”中修改提醒方式。）",
+    ]
     return "\n".join(lines)
 
 
@@ -273,7 +279,9 @@ def save_preferences(user: User, choices: dict[str, dict[str, bool]], email: str
             .execute()
         )
         if not updated:
-            NotificationPreference.create(user=user, kind=kind, inbox=channels["inbox"], email=channels["email"])
+            NotificationPreference.create(
+                user=user, kind=kind, inbox=channels["inbox"], email=channels["email"]
+            )
     if email:
         if not NotificationAddress.update(email=email).where(NotificationAddress.user == user).execute():
             NotificationAddress.create(user=user, email=email)
@@ -437,14 +445,23 @@ def cleanup(app: OfficiumApp) -> str:
     with write_transaction(app.db):
         notes = (
             Notification.delete()
-            .where(Notification.read_at.is_null(False) & (Notification.read_at < now - timedelta(days=KEEP_READ_DAYS)))
+            .where(
+                Notification.read_at.is_null(False)
+                & (Notification.read_at < now - timedelta(days=KEEP_READ_DAYS))
+            )
             .execute()
         )
         mails = (
             EmailOutbox.delete()
             .where(
-                (EmailOutbox.sent_at.is_null(False) & (EmailOutbox.sent_at < now - timedelta(days=KEEP_SENT_DAYS)))
-                | ((EmailOutbox.attempts >= MAX_ATTEMPTS) & (EmailOutbox.created_at < now - timedelta(days=KEEP_SENT_DAYS)))
+                (
+                    EmailOutbox.sent_at.is_null(False)
+                    & (EmailOutbox.sent_at < now - timedelta(days=KEEP_SENT_DAYS))
+                )
+                | (
+                    (EmailOutbox.attempts >= MAX_ATTEMPTS)
+                    & (EmailOutbox.created_at < now - timedelta(days=KEEP_SENT_DAYS))
+                )
             )
             .execute()
         )

@@ -135,7 +135,9 @@ def calendar_page(request: Request) -> Response:
         action = form_value(request, "action")
         if action == "remove":
             raw_id = form_value(request, "id")
-            override = CalendarOverride.get_or_none(CalendarOverride.id == int(raw_id)) if raw_id.isdigit() else None
+            override = (
+                CalendarOverride.get_or_none(CalendarOverride.id == int(raw_id)) if raw_id.isdigit() else None
+            )
             if override is not None:
                 audit.record(
                     app,
@@ -261,4 +263,3 @@ MENU = [
     MenuItem("工作日历", "/admin/calendar", "系统管理", "core.calendar.manage", order=410),
     MenuItem("超期统计", "/reports/overdue", "快捷操作", "core.reports.overdue", order=200),
 ]
-
