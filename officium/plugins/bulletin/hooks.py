@@ -1,0 +1,1 @@
+"""The hooks of the bulletin plugin; each delegates to the module that does the work."""

@@ -1,0 +1,1 @@
+"""The hooks of the docs_outgoing plugin; each delegates to the module that does the work."""

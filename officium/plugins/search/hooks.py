@@ -1,0 +1,1 @@
+"""The hooks of the search plugin; each delegates to the module that does the work."""
