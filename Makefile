@@ -7,7 +7,7 @@ SITE   ?= demo-site
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install run test test-sqlite test-postgresql browser lint bench clean
+.PHONY: install fonts run test test-sqlite test-postgresql browser lint bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) fonts
+
+## Debian's CJK fonts (fonts-noto-cjk): the 套红 PDF of outgoing documents needs them to draw Chinese.
+fonts:
+	@if ! test -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc; then \
+	  echo "installing Debian's fonts-noto-cjk for the 套红 PDF"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	fi
 
 ## Create (once) and serve the demo site on SQLite; the demo logins are printed.
 run: install
@@ -30,18 +38,20 @@ browser:
 	fi
 
 ## The whole suite on SQLite, then again on PostgreSQL when OFFICIUM_TEST_DATABASE_URL is set.
+## Tests run on every core (pytest-xdist); a file's tests stay on one worker because some share a site.
+PYTEST := $(BIN)/python -m pytest -n auto --dist loadfile
 test: install browser lint test-sqlite test-postgresql
 
 lint: install
 	$(BIN)/ruff check officium tests $(wildcard bench)
 
 test-sqlite: install
-	env -u OFFICIUM_TEST_DATABASE_URL $(BIN)/python -m pytest
+	env -u OFFICIUM_TEST_DATABASE_URL $(PYTEST)
 
 test-postgresql: install
 	@if [ -n "$$OFFICIUM_TEST_DATABASE_URL" ]; then \
 	  echo "== again on PostgreSQL: $$OFFICIUM_TEST_DATABASE_URL"; \
-	  $(BIN)/python -m pytest -m "not browser"; \
+	  $(PYTEST) -m "not browser"; \
 	else echo "OFFICIUM_TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
 ## Benchmarks against a seeded site, with a bare Starlette baseline measured in the same run (~4 min);
