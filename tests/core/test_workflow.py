@@ -17,6 +17,7 @@ from officium.core.workflow.definition import (
     Step,
     Workflow,
     chosen,
+    computed,
     drafter,
     role,
     site_role,
@@ -28,6 +29,7 @@ from officium.core.workflow.models import ActionLog, Instance, WorkItem
 from officium.testing import add_unit, add_user, make_plugin
 
 EVENTS: list[str] = []
+COMPUTED: list[str] = []
 USER = {"a": "jia", "b": "yi", "c": "bing"}
 
 FLOWS = [
@@ -42,6 +44,22 @@ FLOWS = [
         "会签",
         steps=(
             Step("sign", "会签", users("jia", "yi", "bing"), mode="all"),
+            Step("lead", "负责人", unit_leader()),
+        ),
+    ),
+    Workflow(
+        "computed",
+        "计算办理人",
+        steps=(
+            Step(
+                "sign",
+                "会签",
+                computed(
+                    lambda app, inst: User.select().where(User.username.in_(COMPUTED)), "所选单位负责人"
+                ),
+                mode="all",
+                when=lambda f: f.get("sign", True),
+            ),
             Step("lead", "负责人", unit_leader()),
         ),
     ),
@@ -251,6 +269,22 @@ def test_site_roles_resolve_wherever_granted(site):
     admin1 = add_user(site, "itadmin", unit=other, roles=[("workflow_admin", None)])
     inst = start(site, "it")
     assert set(open_items(inst)) == {admin1.username}
+
+
+def test_computed_handlers_are_resolved_when_the_step_starts_and_fields_can_change(site):
+    COMPUTED[:] = ["jia", "yi"]
+    inst = start(site, "computed", fields={"sign": True})
+    assert set(open_items(inst)) == {"jia", "yi"}
+    assert site.registry.workflows["flows.computed"].steps[0].handlers.describe() == "所选单位负责人"
+    skipped = start(site, "computed", fields={"sign": True})
+    act(site, engine.set_fields, refreshed(skipped), {"sign": False}, title="改后的标题")
+    assert refreshed(skipped).title == "改后的标题"
+    assert {i.title for i in WorkItem.select().where(WorkItem.instance == skipped)} == {"改后的标题"}
+    for item in open_items(skipped).values():
+        act(site, engine.approve, item.id, item.assignee)
+    # the 会签 step is skipped on re-entry now that the field says so: the next document goes to 负责人
+    third = start(site, "computed", fields={"sign": False})
+    assert set(open_items(third)) == {"leader"}
 
 
 def test_no_handler_refuses_to_start_and_saves_nothing(site):

@@ -20,13 +20,16 @@ class Handlers:
 
     ``kind`` is ``role`` (holders of ``role`` for the document's unit, looking up the unit tree when the
     unit has none), ``site_role`` (holders of ``role`` wherever granted), ``drafter``, ``users`` (fixed usernames) or ``chosen`` (the previous handler picks
-    from ``candidates``, or from every active user when ``candidates`` is None).
+    from ``candidates``, or from every active user when ``candidates`` is None), or ``computed`` (the
+    plugin's ``resolver(app, instance)`` names them when the step starts, described by ``label``).
     """
 
     kind: str
     role: str = ""
     usernames: tuple[str, ...] = ()
     candidates: Handlers | None = None
+    resolver: Callable[[Any, Any], Any] | None = field(default=None, compare=False)
+    label: str = ""
 
     def describe(self) -> str:
         """A Chinese description for the workflow panel."""
@@ -38,6 +41,8 @@ class Handlers:
             return "拟稿人"
         if self.kind == "users":
             return "、".join(self.usernames)
+        if self.kind == "computed":
+            return self.label
         return "由上一步办理人选择"
 
 
@@ -84,6 +89,12 @@ def users(*usernames: str) -> Handlers:
 def chosen(candidates: Handlers | None = None) -> Handlers:
     """People the previous handler picks, from ``candidates`` (None: any active user)."""
     return Handlers("chosen", candidates=candidates)
+
+
+def computed(resolver: Callable[[Any, Any], Any], label: str) -> Handlers:
+    """People the plugin's ``resolver(app, instance)`` returns when the step starts (e.g. the leaders of the
+    units the drafter chose for 会签, read from the plugin's own record); ``label`` describes them."""
+    return Handlers("computed", resolver=resolver, label=label)
 
 
 @dataclass(frozen=True)

@@ -131,6 +131,8 @@ def resolve(
         found = [instance.drafter]
     elif handlers.kind == "users":
         found = list(User.select().where(User.username.in_(handlers.usernames)))
+    elif handlers.kind == "computed":
+        found = list(handlers.resolver(app, instance)) if handlers.resolver is not None else []
     elif handlers.kind == "site_role":
         found = list(
             User.select()
@@ -354,6 +356,16 @@ def start(
     _log(app, instance, "submit", drafter, step=DRAFTER_STEP, opinion=opinion, request=request)
     _enter(app, instance, 0, drafter, _users(chosen), request)
     return instance
+
+
+def set_fields(app: OfficiumApp, instance: Instance, fields: Mapping[str, Any], title: str = "") -> None:
+    """Replace what step conditions (``when``) see, e.g. after the drafter revised a returned document;
+    a new ``title`` also renames the document's open items in the 待办中心."""
+    instance.fields = json.dumps(dict(fields), ensure_ascii=False, default=str)
+    if title:
+        instance.title = title[:300]
+        WorkItem.update(title=instance.title).where(WorkItem.instance == instance).execute()
+    instance.save()
 
 
 def approve(
