@@ -8,7 +8,6 @@ user may not see answers 404, never 403, so that ids of other units' requests re
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -22,14 +21,14 @@ from officium.core.db import write_transaction
 from officium.core.identity.models import Unit, User
 from officium.core.web.api import ApiError, paginate
 from officium.core.web.views import current_user, form_value, page_of, redirect, render
-from officium.core.workflow import engine
+from officium.core.workflow import engine, panel
 from officium.core.workflow.definition import DRAFTER_STEP
 from officium.core.workflow.engine import Conflict, WorkflowError
-from officium.core.workflow.models import ACTIONS, ActionLog, Instance, WorkItem
+from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.change_requests import service
 from officium.plugins.change_requests.models import KINDS, ROLE_ACTIONS, ChangeRequest
 from officium.plugins.change_requests.service import CARRY_OUT, REQUEST, URL, ChangeError
-from officium.plugins.change_requests.workflow import CARRY_OUT_STEP, LEADER_STEP, WORKFLOW
+from officium.plugins.change_requests.workflow import CARRY_OUT_STEP, LEADER_STEP
 
 QUEUE_URL = f"{URL}queue"
 
@@ -82,55 +81,9 @@ def _flow(change: ChangeRequest) -> Instance | None:
 # ------------------------------------------------------------------------------------------ timeline
 
 
-def step_titles() -> dict[str, str]:
-    """Titles of the workflow's steps and of the engine's pseudo-steps."""
-    return {DRAFTER_STEP: "申请人", "circulate": "传阅", **{s.name: s.title for s in WORKFLOW.steps}}
-
-
-def _names(usernames: str) -> str:
-    wanted = [u for u in usernames.split(",") if u]
-    found = {u.username: u.name for u in User.select().where(User.username.in_(wanted))} if wanted else {}
-    return "、".join(found.get(u, u) for u in wanted)
-
-
-def _detail_text(entry: ActionLog) -> str:
-    try:
-        detail = json.loads(entry.detail) if entry.detail else {}
-    except ValueError:
-        return ""
-    if entry.action == "reassign" and detail:
-        return f"{_names(str(detail.get('from', '')))} → {_names(str(detail.get('to', '')))}"
-    if entry.action == "return":
-        return (
-            "退回申请人"
-            if detail.get("to") == DRAFTER_STEP
-            else f"退回至{step_titles().get(detail.get('to'), '')}"
-        )
-    if entry.action == "circulate" and detail.get("readers"):
-        return _names(",".join(detail["readers"]))
-    return ""
-
-
-def timeline(instance: Instance | None) -> list[dict[str, Any]]:
-    """The 流转记录 as rows for the page and the API, oldest first."""
-    if instance is None:
-        return []
-    titles = step_titles()
-    return [
-        {
-            "at": entry.at,
-            "step": entry.step,
-            "step_title": titles.get(entry.step, entry.step),
-            "action": entry.action,
-            "action_title": ACTIONS.get(entry.action, entry.action),
-            "actor": entry.actor.name if entry.actor_id else "系统",
-            "actor_username": entry.actor.username if entry.actor_id else None,
-            "on_behalf_of": entry.on_behalf_of.name if entry.on_behalf_of_id else "",
-            "opinion": entry.opinion,
-            "detail": _detail_text(entry),
-        }
-        for entry in engine.timeline(instance)
-    ]
+def timeline(request: Request, instance: Instance | None) -> list[dict[str, Any]]:
+    """The 流转记录 as the core's workflow panel describes it (oldest first), for the page and the API."""
+    return panel.timeline_entries(request, instance) if instance is not None else []
 
 
 def current_handlers(instance: Instance | None) -> list[str]:
@@ -306,7 +259,7 @@ def detail(request: Request, errors: dict[str, str] | None = None, status_code: 
         summary=service.summary(app, change),
         status=service.status(instance),
         instance=instance,
-        timeline=timeline(instance),
+        timeline=timeline(request, instance),
         handlers=current_handlers(instance),
         actions=allowed_actions(change, instance, user, _perms(request)),
         role_title=app.registry.roles[change.role].title
@@ -428,7 +381,7 @@ def _full(request: Request, change: ChangeRequest) -> dict[str, Any]:
     app = request.state.app
     instance = service.instance_of(change)
     body = service.serialize(app, change, instance)
-    body["timeline"] = [{**row, "at": row["at"].isoformat()} for row in timeline(instance)]
+    body["timeline"] = [{**row, "at": row["at"].isoformat()} for row in timeline(request, instance)]
     body["handlers"] = current_handlers(instance)
     body["actions"] = allowed_actions(change, instance, current_user(request), _perms(request))
     return body
