@@ -4,7 +4,7 @@ This module is the public surface plugin authors import::
 
     from officium import hookimpl, PluginInfo
     from officium import Page, Api, Permission, Role, MenuItem, Widget, TodoCount, Setting
-    from officium import NotificationType, Job
+    from officium import NotificationType, Job, SearchSource
 """
 
 from pluggy import HookimplMarker
@@ -25,6 +25,7 @@ from officium.core.registry import (  # noqa: E402
     Page,
     Permission,
     Role,
+    SearchSource,
     Setting,
     TodoCount,
     Widget,
@@ -42,6 +43,7 @@ __all__ = [
     "Permission",
     "PluginInfo",
     "Role",
+    "SearchSource",
     "Setting",
     "TodoCount",
     "Widget",

@@ -15,8 +15,7 @@ How hooks are called:
   after what it requires).  pluggy calls implementations last-registered-first, so a plugin runs before the
   plugins it depends on.  Display order is set by each declaration's ``order`` field, never by call order.
 
-Hooks for later engines (search sources) are added here together with the engine
-that calls them, so that no hook exists without a caller.
+A hook is added here together with the engine that calls it, so that no hook exists without a caller.
 """
 
 from __future__ import annotations
@@ -170,6 +169,20 @@ def opinion_phrases(app, user):
     Called when a workflow panel with an opinion box is shown to ``user``.  The lists of all plugins are
     concatenated in call order (repeats dropped) and offered beside the box; picking one fills it in.
     Return ``[]`` when the plugin has none for this user.
+    """
+
+
+# -------------------------------------------------------------------------------------------- search
+
+
+@hookspec
+def register_search_sources(app):
+    """Return a list of :class:`~officium.core.registry.SearchSource`: the kinds of record this plugin indexes.
+
+    Called once at start-up.  Names must be ``<plugin>.<kind>``; a name declared twice is a start-up error.
+    The plugin keeps the index current itself with ``officium.core.search.index_entry`` and
+    ``remove_entry`` inside the transaction that changes the record; ``reindex(app)`` of each source is
+    called only by ``officium search reindex`` to rebuild the index from scratch.
     """
 
 

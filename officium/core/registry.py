@@ -195,6 +195,20 @@ class Job:
     timeout_minutes: int = 30
 
 
+@dataclass(frozen=True)
+class SearchSource:
+    """A kind of record a plugin feeds into the search index (文档查询).
+
+    ``name`` is ``<plugin>.<kind>`` (``docs_incoming.document``); ``title`` is what the results page shows as
+    its module label; ``reindex(app)`` yields every current
+    :class:`~officium.core.search.SearchEntry` of the source, for ``officium search reindex``.
+    """
+
+    name: str
+    title: str
+    reindex: Callable[[Any], Any]
+
+
 @dataclass
 class Registry:
     """Everything the enabled plugins declared, collected once at start-up and owned by the app."""
@@ -210,6 +224,7 @@ class Registry:
     apis: dict[str, list[Api]] = field(default_factory=dict)
     notification_types: dict[str, NotificationType] = field(default_factory=dict)
     jobs: dict[str, Job] = field(default_factory=dict)
+    search_sources: dict[str, SearchSource] = field(default_factory=dict)
 
     def role_permissions(self, role: str) -> frozenset[str]:
         """Permissions a role holds by default."""

@@ -95,6 +95,9 @@ def collect_registry(app: OfficiumApp) -> None:
 
     collect_types(app)
     collect_jobs(app)
+    from officium.core.search.sources import collect_sources
+
+    collect_sources(app)
     _collect_settings(app)
     _collect_routes(app)
 
