@@ -150,6 +150,33 @@ def record(
     return entry
 
 
+def record_regardless(request: Request, action: str, **kwargs: Any) -> None:
+    """Queue an entry that is kept even though the request changes nothing (a refusal worth auditing).
+
+    :func:`record` writes in the caller's transaction, which a view that raises (``ApiError``, any error)
+    rolls back — taking the entry with it.  Entries queued here are written by the routing layer after the
+    request's own transaction has ended, committed or rolled back, in a short transaction of their own.
+    Outside a routed request (a CLI command, a job) the entry is written at once.  Arguments as for
+    :func:`record`; ``request`` is passed on.
+    """
+    pending = getattr(request.state, "audit_regardless", None)
+    if pending is None:
+        app = request.state.app
+        with write_transaction(app.db):
+            record(app, action, request=request, **kwargs)
+        return
+    pending.append((action, kwargs))
+
+
+def write_regardless(app: OfficiumApp, request: Request) -> None:
+    """Write the entries queued by :func:`record_regardless` (the routing layer calls this after the view)."""
+    pending = getattr(request.state, "audit_regardless", None) or []
+    request.state.audit_regardless = []
+    for action, kwargs in pending:
+        with write_transaction(app.db):
+            record(app, action, request=request, **kwargs)
+
+
 @dataclass(frozen=True)
 class ChainReport:
     """What ``verify_chain`` found."""

@@ -1,6 +1,6 @@
 """What the core declares: its tables, the organisation's roles, its permissions and menu entries."""
 
-from officium.core import deadlines, jobs, notifications
+from officium.core import deadlines, files, jobs, notifications
 from officium.core.audit import AuditEntry, AuditHead
 from officium.core.identity.models import (
     LoginRecord,
@@ -35,6 +35,7 @@ MODELS = [
     ActionLog,
     *notifications.MODELS,
     *jobs.MODELS,
+    *files.MODELS,
 ]
 
 #: 三员 (three separated administrators) first, then the roles every unit has.

@@ -73,6 +73,9 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
                 return refusal
         elif request.method == "GET":
             request.state.form = {}
+        # Entries queued by audit.record_regardless (e.g. a 涉密 refusal) are written after the view's
+        # transaction has ended, committed or rolled back, in a transaction of their own.
+        request.state.audit_regardless = []
         try:
             if unsafe:
                 # A non-atomic view commits its own short transactions (audit.record opens its own too).
@@ -91,6 +94,8 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
                 result = declared.endpoint(request)
         except ApiError as exc:
             return error_response(exc.status, exc.code, exc.message, exc.fields)
+        finally:
+            audit.write_regardless(app, request)
         if is_api and not isinstance(result, Response):
             return JSONResponse(result)
         return result
@@ -144,7 +149,16 @@ async def _check_csrf(
     content_type = request.headers.get("content-type", "")
     form: dict[str, Any] = {}
     if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
-        parsed = await request.form()
+        limit = app.config.max_upload_mb * 1024 * 1024 + FORM_ALLOWANCE
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > limit:
+            raise HTTPException(413, _too_large_message(app))
+        # A body sent without Content-Length (chunked) is counted as it arrives and cut off at the limit.
+        request._receive = _limited(request.receive, limit)
+        try:
+            parsed = await request.form()
+        except _BodyTooLarge:
+            raise HTTPException(413, _too_large_message(app)) from None
         form = {key: (parsed.getlist(key) if len(parsed.getlist(key)) > 1 else parsed[key]) for key in parsed}
     request.state.form = form
     request.state.json = None
@@ -164,6 +178,33 @@ async def _check_csrf(
     if not expected or not sent or not hmac.compare_digest(sent, expected):
         return _csrf_refusal(is_api)
     return None
+
+
+#: What a multipart body may carry beyond the site's ``max_upload_mb``: the other fields and part headers.
+FORM_ALLOWANCE = 1024 * 1024
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def _limited(receive: Any, limit: int) -> Any:
+    received = 0
+
+    async def limited_receive() -> Any:
+        nonlocal received
+        message = await receive()
+        if message.get("type") == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _BodyTooLarge
+        return message
+
+    return limited_receive
+
+
+def _too_large_message(app: OfficiumApp) -> str:
+    return f"上传的内容太大：一次提交的文件合计不能超过 {app.config.max_upload_mb} MB，请压缩或分批上传。"
 
 
 def _csrf_refusal(is_api: bool) -> Response:
