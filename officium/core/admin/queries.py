@@ -246,3 +246,24 @@ def csv_bytes(header: list[str], rows: Iterable[list[object]]) -> bytes:
     buffer = io.StringIO()
     write_csv(buffer, header, rows)
     return buffer.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(header: list[str], rows: Iterable[list[object]], title: str = "Sheet1") -> bytes:
+    """The same table as an Excel workbook (one sheet, bold header).  Text cells are neutralised as in
+    the CSV; numbers stay numbers so that the spreadsheet can sum them."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook(write_only=False)
+    sheet = book.active
+    sheet.title = title[:31] or "Sheet1"
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(
+            [c if isinstance(c, int | float) and not isinstance(c, bool) else neutralise(c) for c in row]
+        )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
