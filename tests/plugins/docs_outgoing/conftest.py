@@ -1,0 +1,112 @@
+"""A small bureau for the 局发文 tests, shared by the tests of one module (they do not interfere: each makes
+its own documents).
+
+局 (root, 局长 juzhang) → 办公室 (doc_office clerk wenshu), 人事处 (drafter nigao, leader renchu, 分管领导
+fenguan), 财务处 (leader caiwu), 科技处 (leader keji).
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from officium.core.db import write_transaction
+from officium.testing import FakeClock, add_unit, add_user, app_client, close_site, login, make_site
+
+
+@pytest.fixture(scope="module")
+def bureau(tmp_path_factory):
+    from argon2 import PasswordHasher
+
+    import officium.core.identity.passwords as passwords
+
+    saved = passwords._HASHER
+    passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    clock = FakeClock()
+    app = make_site(tmp_path_factory.mktemp("docs_outgoing") / "site", plugins=["docs_outgoing"], clock=clock)
+    ju = add_unit(app, "JYJ", "江南出入境检验检疫局", kind="bureau")
+    bgs = add_unit(app, "BGS", "办公室", parent=ju)
+    rsc = add_unit(app, "RSC", "人事处", parent=ju)
+    cwc = add_unit(app, "CWC", "财务处", parent=ju)
+    kjc = add_unit(app, "KJC", "科技处", parent=ju)
+    people = SimpleNamespace(
+        juzhang=add_user(app, "juzhang", name="局长甲", unit=ju, roles=["leader"]),
+        wenshu=add_user(app, "wenshu", name="文书乙", unit=bgs, roles=[("doc_office", None)]),
+        nigao=add_user(app, "nigao", name="拟稿丙", unit=rsc),
+        renchu=add_user(app, "renchu", name="处长丁", unit=rsc, roles=["leader"]),
+        fenguan=add_user(app, "fenguan", name="副局长戊", unit=ju, roles=[("supervising_leader", rsc)]),
+        caiwu=add_user(app, "caiwu", name="处长己", unit=cwc, roles=["leader"]),
+        keji=add_user(app, "keji", name="处长庚", unit=kjc, roles=["leader"]),
+        outsider=add_user(app, "outsider", name="旁人辛", unit=kjc),
+    )
+    with write_transaction(app.db):
+        from officium.plugins.docs_outgoing.models import Prefix
+
+        Prefix.create(code="X检发", description="局发文", created_at=clock.now)
+        Prefix.create(code="X检", description="上行文", direction="up", created_at=clock.now)
+    site = SimpleNamespace(
+        app=app, clock=clock, units=SimpleNamespace(ju=ju, bgs=bgs, rsc=rsc, cwc=cwc, kjc=kjc), people=people
+    )
+    yield site
+    close_site(app)
+    passwords._HASHER = saved
+
+
+class Session:
+    """A signed-in browser of one person: ``post`` adds the CSRF token; ``api`` posts JSON."""
+
+    def __init__(self, client, token):
+        self.client = client
+        self.token = token
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post(self, url, data=None, files=None, **kwargs):
+        data = dict(data or {})
+        data["csrf_token"] = self.token
+        kwargs.setdefault("follow_redirects", False)
+        return self.client.post(url, data=data, files=files, **kwargs)
+
+    def api(self, url, payload=None):
+        return self.client.post(url, json=payload or {}, headers={"X-CSRF-Token": self.token})
+
+
+@pytest.fixture(scope="module")
+def browsers(bureau):
+    """``browsers("nigao")`` → a signed-in Session, one per person, kept for the module."""
+    opened = {}
+    contexts = []
+
+    def open_for(username):
+        if username not in opened:
+            context = app_client(bureau.app)
+            client = context.__enter__()
+            contexts.append(context)
+            opened[username] = Session(client, login(client, username))
+        return opened[username]
+
+    yield open_for
+    for context in contexts:
+        context.__exit__(None, None, None)
+
+
+DRAFT = {
+    "doc_type": "通知",
+    "direction": "down",
+    "urgency": "normal",
+    "title": "江南出入境检验检疫局关于做好年度考核工作的通知",
+    "main_to": "各处室、各分支局",
+    "body": "一、总体要求\n做好考核工作。\n（一）考核范围\n全体在编人员。\n1.时间安排\n12月底前完成。",
+    "issuer_name": "江南出入境检验检疫局",
+    "countersign_mode": "none",
+}
+
+
+def draft(session, **changes):
+    """Create a draft through the page; returns its id."""
+    data = dict(DRAFT) | changes
+    response = session.post("/docs_outgoing/new", data=data)
+    assert response.status_code == 303, response.text[:2000]
+    return int(response.headers["location"].rstrip("/").split("/")[-1])
