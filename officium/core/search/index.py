@@ -104,6 +104,8 @@ def _check(app: OfficiumApp, entry: SearchEntry) -> None:
         raise ValueError(
             f"检索条目的 fields 中有未知的键 {', '.join(unknown)}，可用的键：{', '.join(FIELD_LABELS)}。"
         )
+    if not str(entry.url).startswith("/") or str(entry.url).startswith("//"):
+        raise ValueError(f"检索条目的 url 应为本站路径（以 / 开头），实际是 {entry.url!r}。")
     if not isinstance(entry.readers, Readers):
         raise ValueError("检索条目的 readers 应为 Readers(...)。")
 

@@ -50,28 +50,42 @@ def reindex(
 ) -> dict[str, int]:
     """Rebuild the index of every source (or of one plugin's) from ``SearchSource.reindex``.
 
-    The old entries of a source are removed and the new ones written in batches; returns how many entries
-    each source now has.  ``progress(n)`` is called after each batch with the number written.
+    Returns how many entries each source now has.  ``progress(n)`` is called after each batch of ``n``.
+    """
+    return {source.name: reindex_source(app, source, progress) for source in sources_of(app, plugin)}
+
+
+def reindex_source(
+    app: OfficiumApp, source: SearchSource, progress: Callable[[int], None] | None = None
+) -> int:
+    """Remove the entries of one source and write what its ``reindex(app)`` yields, in short transactions.
+
+    While it runs, searches see the source partly rebuilt; run it when the site is quiet.
     """
     from officium.core.search.index import index_entry, remove_module
 
-    counts: dict[str, int] = {}
-    for source in sources_of(app, plugin):
+    with write_transaction(app.db):
+        remove_module(app, [source.name])
+    written = 0
+    for batch in _batches(source.reindex(app), REINDEX_BATCH):
         with write_transaction(app.db):
-            remove_module(app, [source.name])
-        counts[source.name] = 0
-        for batch in _batches(source.reindex(app), REINDEX_BATCH):
-            with write_transaction(app.db):
-                for entry in batch:
-                    if entry.source != source.name:
-                        raise ValueError(
-                            f"检索来源 {source.name} 的 reindex 返回了来源为 {entry.source} 的条目。"
-                        )
-                    index_entry(app, entry)
-            counts[source.name] += len(batch)
-            if progress is not None:
-                progress(len(batch))
-    return counts
+            for entry in batch:
+                if entry.source != source.name:
+                    raise ValueError(
+                        f"检索来源 {source.name} 的 reindex 返回了来源为 {entry.source} 的条目。"
+                    )
+                index_entry(app, entry)
+        written += len(batch)
+        if progress is not None:
+            progress(len(batch))
+    return written
+
+
+def entry_count(source: str) -> int:
+    """How many entries the index holds for ``source`` now."""
+    from officium.core.search.models import SearchDoc
+
+    return SearchDoc.select().where(SearchDoc.source == source).count()
 
 
 def _batches(items: Iterable, size: int) -> Iterable[list]:
