@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from peewee import ModelSelect
+from peewee import ModelSelect, fn
 
 from officium.core.identity.models import Unit, User
 from officium.plugins.mail import recipients, service
@@ -137,14 +137,14 @@ def box_query(user: User, box: Box, filters: Filters | None = None) -> ModelSele
 def sidebar(user: User) -> dict[str, Any]:
     """The boxes, folders, labels and unit mailboxes for the side list, with unread counts."""
     unread = dict(
-        Copy.select(Copy.folder, Copy.id.count())
+        Copy.select(Copy.folder, fn.COUNT(Copy.id))
         .where((Copy.user == user) & (Copy.deleted == False) & Copy.read_at.is_null())  # noqa: E712
         .group_by(Copy.folder)
         .tuples()
     )
     units = service.clerk_units(user)
     unit_unread = dict(
-        Copy.select(Copy.unit, Copy.id.count())
+        Copy.select(Copy.unit, fn.COUNT(Copy.id))
         .where(
             Copy.unit.in_([u.id for u in units] or [0])
             & (Copy.folder == "inbox")
