@@ -11,8 +11,29 @@ from types import SimpleNamespace
 
 import pytest
 
+from officium import hookimpl
 from officium.core.db import write_transaction
-from officium.testing import FakeClock, add_unit, add_user, app_client, close_site, login, make_site
+from officium.core.identity.models import User
+from officium.testing import (
+    FakeClock,
+    add_unit,
+    add_user,
+    app_client,
+    close_site,
+    login,
+    make_plugin,
+    make_site,
+)
+
+
+class Away:
+    """外出授权 stand-in: the work of 副局长 zhengfu (away) goes to 局长 juzhang, who signs as 代."""
+
+    @hookimpl
+    def workflow_assignee(self, app, user, plugin):
+        if user.username == "zhengfu":
+            return User.get(User.username == "juzhang")
+        return None
 
 
 @pytest.fixture(scope="module")
@@ -24,7 +45,12 @@ def bureau(tmp_path_factory):
     saved = passwords._HASHER
     passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
     clock = FakeClock()
-    app = make_site(tmp_path_factory.mktemp("docs_outgoing") / "site", plugins=["docs_outgoing"], clock=clock)
+    app = make_site(
+        tmp_path_factory.mktemp("docs_outgoing") / "site",
+        plugins=["docs_outgoing"],
+        clock=clock,
+        extra_plugins=[make_plugin("away", Away())],
+    )
     ju = add_unit(app, "JYJ", "江南出入境检验检疫局", kind="bureau")
     bgs = add_unit(app, "BGS", "办公室", parent=ju)
     rsc = add_unit(app, "RSC", "人事处", parent=ju)
@@ -39,6 +65,7 @@ def bureau(tmp_path_factory):
         caiwu=add_user(app, "caiwu", name="处长己", unit=cwc, roles=["leader"]),
         keji=add_user(app, "keji", name="处长庚", unit=kjc, roles=["leader"]),
         outsider=add_user(app, "outsider", name="旁人辛", unit=kjc),
+        zhengfu=add_user(app, "zhengfu", name="副局长壬", unit=ju),
     )
     with write_transaction(app.db):
         from officium.plugins.docs_outgoing.models import Prefix
@@ -110,3 +137,42 @@ def draft(session, **changes):
     response = session.post("/docs_outgoing/new", data=data)
     assert response.status_code == 303, response.text[:2000]
     return int(response.headers["location"].rstrip("/").split("/")[-1])
+
+
+def item_of(doc_id, username):
+    """The open 待办 item of ``username`` on document ``doc_id`` (None when there is none)."""
+    from officium.core.workflow.models import WorkItem
+    from officium.plugins.docs_outgoing import service
+    from officium.plugins.docs_outgoing.models import Document
+
+    instance = service.instance_of(Document.get_by_id(doc_id))
+    if instance is None:
+        return None
+    return (
+        WorkItem.select()
+        .join(User, on=(WorkItem.assignee == User.id))
+        .where(
+            (WorkItem.instance == instance)
+            & (User.username == username)
+            & (WorkItem.state == "open")
+            & (WorkItem.kind == "todo")
+        )
+        .first()
+    )
+
+
+def approve(session, doc_id, username, opinion="同意。", expect=303):
+    """``username`` approves their open item on the document through the core's action route."""
+    item = item_of(doc_id, username)
+    assert item is not None, f"{username} has no open item"
+    response = session.post(f"/workflow/items/{item.id}/approve", data={"opinion": opinion})
+    assert response.status_code == expect, response.text[:3000]
+    return response
+
+
+def step_of(doc_id):
+    from officium.plugins.docs_outgoing import service
+    from officium.plugins.docs_outgoing.models import Document
+
+    instance = service.instance_of(Document.get_by_id(doc_id))
+    return instance.step if instance is not None and instance.state == "running" else instance.state

@@ -1,0 +1,143 @@
+"""发文字号: format, one sequence per 代字 per year, atomic under concurrency, voiding without gaps, and the
+office's 代字 page."""
+
+from __future__ import annotations
+
+import threading
+
+from officium.core.db import write_transaction
+from officium.plugins.docs_outgoing import numbering
+from officium.plugins.docs_outgoing.models import Document, Number, Prefix
+from officium.plugins.docs_outgoing.numbering import NumberError
+
+
+def _docs(bureau, count):
+    with write_transaction(bureau.app.db):
+        return [
+            Document.create(
+                unit=bureau.units.rsc,
+                drafter=bureau.people.nigao,
+                created_at=bureau.clock.now,
+                updated_at=bureau.clock.now,
+                doc_type="通知",
+                title=f"关于第{i}件事的通知",
+            )
+            for i in range(count)
+        ]
+
+
+def _prefix(bureau, code):
+    with write_transaction(bureau.app.db):
+        Prefix.create(code=code, created_at=bureau.clock.now)
+
+
+def test_format_has_hexagonal_brackets_four_digit_year_and_no_padding():
+    assert numbering.format_number("X检发", 2026, 7) == "X检发〔2026〕7号"
+    assert numbering.check_number("X检发〔2026〕7号") == ""
+    assert numbering.check_number("X检发〔2026〕007号") != ""
+
+
+def test_concurrent_assignments_never_collide_and_leave_no_gaps(bureau):
+    _prefix(bureau, "并检发")
+    docs = _docs(bureau, 12)
+    app, clerk = bureau.app, bureau.people.wenshu
+    barrier = threading.Barrier(len(docs))
+    outcomes: list[str] = []
+
+    def worker(doc):
+        barrier.wait()
+        try:
+            with write_transaction(app.db):
+                outcomes.append(numbering.assign(app, Document.get_by_id(doc.id), "并检发", clerk).number)
+        except Exception as exc:  # any failure must show up in the assertion below
+            outcomes.append(f"error: {exc!r}")
+        finally:
+            app.db.close()
+
+    threads = [threading.Thread(target=worker, args=(d,)) for d in docs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == sorted(f"并检发〔2026〕{n}号" for n in range(1, 13))
+    numbers = {d.doc_number for d in Document.select().where(Document.id.in_([d.id for d in docs]))}
+    assert len(numbers) == 12
+    assert numbering.gaps("并检发", 2026) == []
+
+
+def test_each_prefix_and_year_has_its_own_sequence(bureau):
+    _prefix(bureau, "甲检发")
+    _prefix(bureau, "乙检发")
+    a1, b1, a2, late = _docs(bureau, 4)
+    app, clerk = bureau.app, bureau.people.wenshu
+    with write_transaction(app.db):
+        assert numbering.assign(app, a1, "甲检发", clerk).number == "甲检发〔2026〕1号"
+        assert numbering.assign(app, b1, "乙检发", clerk).number == "乙检发〔2026〕1号"
+        assert numbering.assign(app, a2, "甲检发", clerk).number == "甲检发〔2026〕2号"
+    saved = bureau.clock.now
+    bureau.clock.now = saved.replace(year=2027, month=1, day=4)
+    try:
+        with write_transaction(app.db):
+            assert numbering.assign(app, late, "甲检发", clerk).number == "甲检发〔2027〕1号"
+    finally:
+        bureau.clock.now = saved
+
+
+def test_a_number_is_given_once_and_unknown_or_inactive_prefixes_are_refused(bureau):
+    _prefix(bureau, "丙检发")
+    doc, other = _docs(bureau, 2)
+    app, clerk = bureau.app, bureau.people.wenshu
+    with write_transaction(app.db):
+        numbering.assign(app, doc, "丙检发", clerk)
+    for target, code, message in ((doc, "丙检发", "已有文号"), (other, "没有这个", "有效机关代字")):
+        try:
+            with write_transaction(app.db):
+                numbering.assign(app, Document.get_by_id(target.id), code, clerk)
+        except NumberError as exc:
+            assert message in exc.message
+        else:
+            raise AssertionError("expected a refusal")
+
+
+def test_voiding_keeps_the_number_in_the_register_and_the_next_one_continues(bureau, browsers):
+    _prefix(bureau, "丁检发")
+    doc, other = _docs(bureau, 2)
+    app, clerk = bureau.app, bureau.people.wenshu
+    with write_transaction(app.db):
+        first = numbering.assign(app, doc, "丁检发", clerk)
+    wenshu = browsers("wenshu")
+    no_reason = wenshu.post(f"/docs_outgoing/numbers/{first.id}/void", data={"reason": ""})
+    assert no_reason.status_code == 303 and not Number.get_by_id(first.id).voided
+    done = wenshu.post(f"/docs_outgoing/numbers/{first.id}/void", data={"reason": "文件撤销"})
+    assert done.status_code == 303
+    voided = Number.get_by_id(first.id)
+    assert voided.voided and voided.void_reason == "文件撤销" and voided.voided_by.username == "wenshu"
+    assert Document.get_by_id(doc.id).doc_number == ""
+    with write_transaction(app.db):
+        assert numbering.assign(app, other, "丁检发", clerk).number == "丁检发〔2026〕2号"
+    assert numbering.gaps("丁检发", 2026) == []
+    register = wenshu.get("/docs_outgoing/numbers?voided=1&prefix=丁检发")
+    assert "丁检发〔2026〕1号" in register.text and "文件撤销" in register.text
+    assert "丁检发〔2026〕2号" not in register.text
+    listed = wenshu.client.get("/api/v1/docs_outgoing/numbers?prefix=丁检发").json()
+    assert [(n["seq"], n["voided"]) for n in listed["items"]] == [(2, False), (1, True)]
+
+
+def test_the_office_configures_prefixes_with_checked_input(bureau, browsers):
+    wenshu = browsers("wenshu")
+    for code, message in (("X检发〔2026〕", "不含括号"), ("X检发12", "不含年份"), ("", "请填写")):
+        response = wenshu.post("/docs_outgoing/prefixes", data={"code": code})
+        assert response.status_code == 400 and message in response.text
+    assert (
+        wenshu.post("/docs_outgoing/prefixes", data={"code": "X检函", "description": "函件"}).status_code
+        == 303
+    )
+    assert Prefix.get(Prefix.code == "X检函").active
+    duplicate = wenshu.post("/docs_outgoing/prefixes", data={"code": "X检函"})
+    assert duplicate.status_code == 400 and "已存在" in duplicate.text
+    prefix = Prefix.get(Prefix.code == "X检函")
+    assert wenshu.post(f"/docs_outgoing/prefixes/{prefix.id}/toggle").status_code == 303
+    assert not Prefix.get_by_id(prefix.id).active
+    # only the office may configure
+    assert browsers("nigao").get("/docs_outgoing/prefixes").status_code == 403
+    assert browsers("nigao").post("/docs_outgoing/prefixes", data={"code": "Y检发"}).status_code == 403

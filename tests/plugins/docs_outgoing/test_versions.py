@@ -1,0 +1,89 @@
+"""正文 as structured text, every saved version kept, and the diff between two versions (escaped)."""
+
+from __future__ import annotations
+
+from officium.plugins.docs_outgoing import body
+from officium.plugins.docs_outgoing.models import Document, Version
+from tests.plugins.docs_outgoing.conftest import DRAFT, draft
+
+
+def test_the_line_syntax_gives_headings_and_paragraphs():
+    text = "一、总体要求\n\n(一)工作目标\n1.第一项\n（1）细则\n正文段落。\n\\一、这不是标题"
+    assert [(p.kind, p.text) for p in body.parse(text)] == [
+        ("h1", "一、总体要求"),
+        ("h2", "（一）工作目标"),
+        ("h3", "1.第一项"),
+        ("h4", "（1）细则"),
+        ("p", "正文段落。"),
+        ("p", "一、这不是标题"),
+    ]
+    assert body.normalise(text).split("\n")[-1] == "\\一、这不是标题"
+    assert body.parse(body.normalise(text)) == body.parse(text)
+
+
+def test_the_diff_marks_inserted_and_deleted_lines_and_escapes_them():
+    html = str(body.diff_html("一、原标题\n相同段落。", "一、新标题<script>alert(1)</script>\n相同段落。"))
+    assert "<del>一、原标题</del>" in html
+    assert "<ins>一、新标题&lt;script&gt;alert(1)&lt;/script&gt;</ins>" in html
+    assert "<script>" not in html
+    assert '<li class="diff-same">相同段落。</li>' in html
+
+
+def test_every_save_is_a_version_and_the_page_shows_the_difference(bureau, browsers):
+    nigao = browsers("nigao")
+    doc_id = draft(nigao, title="江南出入境检验检疫局关于修订制度的通知")
+    data = dict(DRAFT) | {
+        "title": "江南出入境检验检疫局关于修订制度的通知",
+        "body": DRAFT["body"].replace("做好考核工作。", "认真做好考核工作。"),
+        "main_to": "各处室",
+    }
+    assert nigao.post(f"/docs_outgoing/{doc_id}/edit", data=data).status_code == 303
+    # saving the same content again makes no new version
+    assert nigao.post(f"/docs_outgoing/{doc_id}/edit", data=data).status_code == 303
+    versions = list(Version.select().where(Version.document == doc_id).order_by(Version.number))
+    assert [v.number for v in versions] == [1, 2] and Document.get_by_id(doc_id).version == 2
+    assert versions[0].reason == "起草" and versions[1].author.username == "nigao"
+
+    page = nigao.get(f"/docs_outgoing/{doc_id}/versions?a=1&b=2")
+    assert page.status_code == 200
+    assert "<del>做好考核工作。</del>" in page.text and "<ins>认真做好考核工作。</ins>" in page.text
+    assert "各处室、各分支局" in page.text  # the 主送机关 change is listed with the fields
+
+    api = nigao.client.get(f"/api/v1/docs_outgoing/documents/{doc_id}/diff?a=1&b=2").json()
+    assert {"op": "del", "text": "做好考核工作。", "old": 2, "new": None} in api["lines"]
+    assert {"op": "ins", "text": "认真做好考核工作。", "old": None, "new": 2} in api["lines"]
+    bad = nigao.client.get(f"/api/v1/docs_outgoing/documents/{doc_id}/diff?a=1&b=9")
+    assert bad.status_code == 400
+    listed = nigao.client.get(f"/api/v1/docs_outgoing/documents/{doc_id}/versions").json()["items"]
+    assert [v["number"] for v in listed] == [1, 2]
+
+
+def test_the_body_is_shown_structured_and_escaped(bureau, browsers):
+    nigao = browsers("nigao")
+    doc_id = draft(nigao, title="江南出入境检验检疫局关于转义测试的通知", body="一、要求<b>加粗</b>\n正文。")
+    page = nigao.get(f"/docs_outgoing/{doc_id}")
+    assert '<h3 class="doc-h1">一、要求&lt;b&gt;加粗&lt;/b&gt;</h3>' in page.text
+    assert '<p class="doc-p">正文。</p>' in page.text
+    paragraphs = nigao.client.get(f"/api/v1/docs_outgoing/documents/{doc_id}").json()["paragraphs"]
+    assert paragraphs == [{"kind": "h1", "text": "一、要求<b>加粗</b>"}, {"kind": "p", "text": "正文。"}]
+
+
+def test_a_docx_or_pdf_body_file_is_accepted_and_other_types_refused(bureau, browsers):
+    nigao = browsers("nigao")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    response = nigao.post(
+        "/docs_outgoing/new",
+        data=dict(DRAFT) | {"body": "", "title": "江南出入境检验检疫局关于上传正文的通知"},
+        files={"body_file": ("正文.pdf", pdf, "application/pdf")},
+    )
+    assert response.status_code == 303, response.text[:2000]
+    doc_id = int(response.headers["location"].split("/")[-1])
+    page = nigao.get(f"/docs_outgoing/{doc_id}")
+    assert "正文.pdf" in page.text
+    refused = nigao.post(
+        "/docs_outgoing/new",
+        data=dict(DRAFT) | {"title": "江南出入境检验检疫局关于错误类型的通知"},
+        files={"body_file": ("正文.txt", b"hello", "text/plain")},
+    )
+    assert refused.status_code == 400
+    assert not Document.select().where(Document.title == "江南出入境检验检疫局关于错误类型的通知").exists()
