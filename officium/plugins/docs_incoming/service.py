@@ -698,6 +698,19 @@ def conclude(
     return document
 
 
+def tell_instructed(app: OfficiumApp, document: IncomingDocument, instance: Instance) -> None:
+    """领导批示提示: the clerk who accepted the document learns that the leaders have instructed."""
+    names = "、".join(o["name"] for o in opinions(document) if o["step"] == "instruct")
+    notifications.notify(
+        app,
+        instance.drafter,
+        INSTRUCTED,
+        f"领导已批示：《{document.title}》",
+        url=document.url,
+        body=f"{names}已批示，请分办。",
+    )
+
+
 def mark_concluded(app: OfficiumApp, document: IncomingDocument, instance: Instance) -> None:
     """承办 complete (workflow callback): the document is 办结; without a recorded result (the 主办 used the
     generic 同意) the 主办 unit's opinions stand as the result."""

@@ -46,6 +46,14 @@ def _refresh(ctx: Any) -> None:
     feed.update(ctx.app, _document(ctx))
 
 
+def _instructed(ctx: Any) -> None:
+    """Every chosen leader has instructed: tell whoever accepted the document (领导批示提示)."""
+    from officium.plugins.docs_incoming import service
+
+    service.tell_instructed(ctx.app, _document(ctx), ctx.instance)
+    _refresh(ctx)
+
+
 def _must_be_assigned(ctx: Any) -> None:
     """分办 completes only through the document page's form, which records the 主办/协办 units first."""
     from officium.plugins.docs_incoming.models import Assignment
@@ -77,7 +85,7 @@ HANDLE_WORKFLOW = Workflow(
     "收文办理",
     steps=(
         Step(PROPOSE_STEP, "拟办", unit_leader(), days=1, on_complete=_refresh),
-        Step(INSTRUCT_STEP, "领导批示", chosen(), mode="all", days=2, on_complete=_refresh),
+        Step(INSTRUCT_STEP, "领导批示", chosen(), mode="all", days=2, on_complete=_instructed),
         Step(ASSIGN_STEP, "分办", role("clerk"), days=1, on_complete=_must_be_assigned),
         Step(HANDLE_STEP, "承办", chosen(), mode="all", days=5, on_complete=_handled),
         Step(ARCHIVE_STEP, "答复与归档", role("clerk"), days=5),

@@ -10,6 +10,7 @@ import pytest
 
 from officium.core.audit import AuditEntry
 from officium.core.files import attachments_of
+from officium.core.notifications import Notification
 from officium.core.search.models import SearchDoc
 from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.docs_incoming.models import Assignment, IncomingDocument
@@ -113,7 +114,9 @@ def test_the_whole_flow_through_the_pages(site, bureau):
                 f"/workflow/items/{item.id}/approve",
                 {"csrf_token": token, "opinion": text, "next": document.url},
             )
-    # the instructions are shown prominently on the page
+    # the clerk is told that the leaders have instructed, and the instructions stand out on the page
+    told = Notification.get((Notification.user == b.wu) & (Notification.kind == "docs_incoming.instructed"))
+    assert "陈局长" in told.body and "黄副局长" in told.body and told.url == document.url
     with signed_in(site, "wu") as (client, token):
         page = client.get(document.url)
         assert page.status_code == 200
