@@ -124,3 +124,28 @@ def test_unread_badge_and_marking(site, people):
         .where(AuditEntry.action.in_(["mail.unread", "mail.bulk", "mail.read"]))
         .exists()
     )
+
+
+def test_pages_render_for_the_unit_clerk(site, people):
+    people["liu"].send(to="unit:BGS", subject="页面测试", importance="high", read_receipt=True)
+    zhou = people["zhou"]
+    unit_page = zhou.get(f"/mail/?box=unit{site.bgs.id}")
+    assert (
+        unit_page.status_code == 200 and "办公室部门邮箱" in unit_page.text and "页面测试" in unit_page.text
+    )
+    copy = zhou.find("页面测试", f"unit{site.bgs.id}")
+    shown = zhou.get(f"/mail/{copy['id']}").text
+    assert "分发给本单位人员" in shown and "吴敏" in shown and "重要" in shown
+    # opening it signs for the unit: the sender asked for a receipt
+    receipts = Notification.select().where(
+        (Notification.kind == "mail.receipt") & Notification.title.contains("页面测试")
+    )
+    assert receipts.count() == 1 and "办公室部门邮箱" in receipts.get().title
+    compose = zhou.get("/mail/compose?to=liu")
+    assert compose.status_code == 200 and 'data-autosave="/api/v1/mail/drafts"' in compose.text
+    assert 'data-source="/api/v1/mail/recipients"' in compose.text
+    assert zhou.get("/mail/manage").status_code == 200
+    found = zhou.get("/api/v1/mail/recipients", params={"q": "办公室"}).json()["items"]
+    assert {"unit:BGS", "members:BGS"} <= {i["username"] for i in found}
+    leaders = zhou.get("/api/v1/mail/recipients", params={"q": "负责人"}).json()["items"]
+    assert "role:leader" in {i["username"] for i in leaders}
