@@ -7,7 +7,7 @@ SITE   ?= demo-site
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install fonts run test test-sqlite test-postgresql browser lint bench clean
+.PHONY: install fonts run test test-sqlite test-postgresql browser lint bench bench-search clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ test-postgresql: install
 ## options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--seconds 5 --workers 1 --users 5000'.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+## 文档查询 latency over N indexed records (default 1,000,000; SQLite, or PostgreSQL with --database-url), e.g.
+## make bench-search BENCH_ARGS='--records 100000 --database-url postgresql://postgres@127.0.0.1:5432/postgres'.
+bench-search: install
+	$(BIN)/python bench/search_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SITE) .pytest_cache build *.egg-info
