@@ -108,4 +108,5 @@ def seed_demo(app: OfficiumApp, echo: Callable[[str], None] = lambda _: None) ->
                     Credential(spec.username, spec.name, f"{title}（{spec.position}）", DEMO_PASSWORD)
                 )
         echo(f"  已创建 {len(demo_data.DEMO_USERS)} 个用户")
+        app.hook.seed_demo(app=app)
     return samples

@@ -228,6 +228,16 @@ def register_commands(cli, app):
     """
 
 
+@hookspec
+def seed_demo(app):
+    """Add the plugin's sample data to the demo site; returns nothing.
+
+    Called by ``officium demo`` once, after the demo bureau's units and staff were created, inside the
+    same transaction (a failure leaves no half-seeded site).  Grant the plugin's own roles to demo people
+    and create the records a visitor needs to try the module.
+    """
+
+
 # ----------------------------------------------------------------------------------------- lifecycle
 
 

@@ -1,7 +1,7 @@
 """The hooks of the leave plugin; each delegates to the module that does the work."""
 
 from officium import MenuItem, Role, Setting, hookimpl
-from officium.plugins.leave import PLUGIN, models, requests, routes
+from officium.plugins.leave import PLUGIN, demo, models, requests, routes
 from officium.plugins.leave.workflow import HR_ROLE, WORKFLOW
 
 
@@ -55,3 +55,8 @@ def menu_items(app):
         MenuItem("休假日历", f"{requests.URL}calendar", PLUGIN.area, requests.REQUEST, order=31),
         MenuItem("休假管理（人事处）", f"{requests.URL}admin/", "政务管理", requests.ADMIN, order=60),
     ]
+
+
+@hookimpl
+def seed_demo(app):
+    demo.seed(app)
