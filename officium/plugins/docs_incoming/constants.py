@@ -45,6 +45,7 @@ STATUSES: dict[str, str] = {
     "circulating": "传阅中",
     "concluded": "已办结",
     "archived": "已归档",
+    "closed": "已终止",
 }
 #: Statuses in which a time limit still runs (overdue lights are shown).
 OPEN_STATUSES = ("registered", "handling", "circulating")

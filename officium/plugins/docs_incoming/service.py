@@ -775,6 +775,13 @@ def mark_archived(app: OfficiumApp, document: IncomingDocument) -> None:
     feed.update(app, document)
 
 
+def mark_closed(app: OfficiumApp, document: IncomingDocument) -> None:
+    """The workflow was ended without finishing (终止 by the workflow administrator): 已终止."""
+    document.status = "closed"
+    document.save()
+    feed.update(app, document)
+
+
 def _open_reads(instance: Instance) -> Any:
     return WorkItem.select().where(
         (WorkItem.instance == instance) & (WorkItem.kind == "read") & (WorkItem.state == "open")

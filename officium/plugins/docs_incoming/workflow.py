@@ -76,6 +76,13 @@ def _finished(ctx: Any) -> None:
     service.mark_archived(ctx.app, _document(ctx))
 
 
+def _closed(ctx: Any) -> None:
+    """终止 by the workflow administrator (流程监控): the document stops here."""
+    from officium.plugins.docs_incoming import service
+
+    service.mark_closed(ctx.app, _document(ctx))
+
+
 def _returned(ctx: Any) -> None:
     _refresh(ctx)
 
@@ -92,6 +99,7 @@ HANDLE_WORKFLOW = Workflow(
     ),
     on_finish=_finished,
     on_return=_returned,
+    on_close=_closed,
 )
 
 CIRCULATE_WORKFLOW = Workflow(
@@ -99,6 +107,7 @@ CIRCULATE_WORKFLOW = Workflow(
     "收文传阅",
     steps=(Step(TRACK_STEP, "传阅与归档", role("clerk")),),
     on_finish=_finished,
+    on_close=_closed,
 )
 
 WORKFLOWS = [HANDLE_WORKFLOW, CIRCULATE_WORKFLOW]

@@ -9,9 +9,11 @@ from contextlib import contextmanager
 import pytest
 
 from officium.core.audit import AuditEntry
+from officium.core.db import write_transaction
 from officium.core.files import attachments_of
 from officium.core.notifications import Notification
 from officium.core.search.models import SearchDoc
+from officium.core.workflow import engine
 from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.docs_incoming.models import Assignment, IncomingDocument
 from officium.testing import app_client, login
@@ -322,3 +324,19 @@ def test_circulation_with_read_tracking_and_recall(site, bureau):
     with signed_in(site, "wu") as (client, token):
         post_ok(client, f"/docs_incoming/{document.id}/archive", {"csrf_token": token})
     assert IncomingDocument.get_by_id(document.id).status == "archived"
+
+
+def test_a_document_ended_by_the_workflow_administrator_is_closed(site, bureau):
+    with signed_in(site, "wu") as (client, token):
+        post_ok(client, "/docs_incoming/new", form(token, doc_number="终止〔2026〕1号"))
+        document = IncomingDocument.get(IncomingDocument.doc_number == "终止〔2026〕1号")
+        post_ok(
+            client,
+            f"/docs_incoming/{document.id}/review",
+            {"csrf_token": token, "decision": "accept", "handling": "handle"},
+        )
+    instance = Instance.get(Instance.object_id == str(document.id), Instance.plugin == "docs_incoming")
+    with write_transaction(site.db):
+        engine.close(site, instance.id, bureau.sun, "重复来文，终止办理。")
+    document = IncomingDocument.get_by_id(document.id)
+    assert document.status == "closed" and document.status_title == "已终止"
