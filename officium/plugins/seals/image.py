@@ -7,6 +7,7 @@ transparent background, so that on the page the text under the seal still shows 
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 from pathlib import Path
@@ -37,9 +38,10 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(path, size=size, index=index)
 
 
+@functools.lru_cache(maxsize=32)
 def draw_seal(unit_name: str, caption: str = "") -> bytes:
     """A PNG of a round red seal: ``unit_name`` along the arc, a star, ``caption`` (e.g. 合同专用章) below."""
-    scale = 4  # draw large, then shrink: smooth edges
+    scale = 3  # draw large, then shrink: smooth edges
     big = SIZE * scale
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
     draw = ImageDraw.Draw(image)
