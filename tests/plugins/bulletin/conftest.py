@@ -84,19 +84,25 @@ def bureau(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bureau]:
 
 @pytest.fixture
 def people(bureau: Bureau) -> Iterator[Any]:
-    """``people("zhou")`` → a signed-in client (``client.csrf`` holds its CSRF token)."""
-    opened: list[Any] = []
+    """``people("zhou")`` → a signed-in client (``client.csrf`` holds its CSRF token).
 
-    def open_as(username: str) -> TestClient:
-        manager = app_client(bureau.app)
-        client = manager.__enter__()
-        opened.append(manager)
-        client.csrf = login(client, username)  # type: ignore[attr-defined]
-        return client
+    All of a test's clients share one test client's event-loop thread, hence one database connection, which
+    goes back to the pool when the test ends (the site, and its PostgreSQL pool, serve the whole file).
+    """
+    with app_client(bureau.app) as main:
 
-    yield open_as
-    for manager in opened:
-        manager.__exit__(None, None, None)
+        def open_as(username: str) -> TestClient:
+            client = TestClient(main.app, base_url=str(main.base_url))
+            client.portal = main.portal  # run on the main client's thread
+            opened.append(client)
+            client.csrf = login(client, username)  # type: ignore[attr-defined]
+            return client
+
+        opened: list[TestClient] = []
+        yield open_as
+        for client in opened:
+            client.close()
+        main.portal.call(bureau.app.db.close)
 
 
 def api(client: TestClient, method: str, path: str, **kwargs: Any) -> Any:
