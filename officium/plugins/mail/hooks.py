@@ -1,7 +1,7 @@
 """The hooks of the mail plugin; each delegates to the module that does the work."""
 
 from officium import Job, MenuItem, TodoCount, hookimpl
-from officium.plugins.mail import PLUGIN, api, routes, service
+from officium.plugins.mail import PLUGIN, api, demo, routes, service
 from officium.plugins.mail.models import MODELS
 
 
@@ -48,3 +48,8 @@ def menu_items(app):
 def todo_counts(user, app):
     unread = service.unread_count(user)
     return [TodoCount("未读邮件", unread, f"{service.URL}?unread=1")] if unread else []
+
+
+@hookimpl
+def seed_demo(app):
+    demo.seed_demo(app)

@@ -4,7 +4,7 @@ A recipient field holds comma-separated tokens (the core person picker's plain-t
 
 - ``zhou`` — a person (username);
 - ``unit:BGS`` — the unit's mailbox (部门邮箱), read by the unit's 综合人员;
-- ``members:BGS`` — every active member of the unit;
+- ``members:BGS`` — every active member of the unit and of its sub-units;
 - ``role:leader`` or ``role:clerk@BGS`` — everyone holding the role (in that unit);
 - ``group:7`` — one of the sender's personal groups (expanded into people when the message is sent).
 
@@ -98,6 +98,21 @@ def _unit(code: str) -> Unit:
     return unit
 
 
+def unit_and_below(unit: Unit | int) -> list[int]:
+    """The ids of an active unit and of every active unit under it (a 处 and its 科)."""
+    found = [unit if isinstance(unit, int) else unit.id]
+    frontier = list(found)
+    while frontier:
+        frontier = [u.id for u in Unit.select(Unit.id).where(Unit.parent.in_(frontier) & Unit.active)]
+        found += [u for u in frontier if u not in found]
+    return found
+
+
+def unit_people(unit: Unit | int) -> list[User]:
+    """Active people of the unit and its sub-units, by name."""
+    return _active(User.select().where(User.unit.in_(unit_and_below(unit))).order_by(User.name))
+
+
 def _group(owner: User, ident: str) -> Group:
     group = Group.get_or_none((Group.id == int(ident)) & (Group.owner == owner)) if ident.isdigit() else None
     if group is None:
@@ -146,7 +161,7 @@ def resolve(
                 out.units.setdefault(unit.id, (unit, kind))
             elif prefix == "members":
                 unit = _unit(rest)
-                people = _active(User.select().where(User.unit == unit))
+                people = unit_people(unit)
             elif prefix == "role":
                 people = _role_holders(app, rest)
             elif prefix == "group":

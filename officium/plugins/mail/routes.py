@@ -243,9 +243,7 @@ def show(request: Request) -> Response:
     message = copy.message
     unit_members = []
     if copy.unit_id is not None:
-        unit_members = list(
-            User.select().where((User.unit == copy.unit_id) & (User.status == "active")).order_by(User.name)
-        )
+        unit_members = recipients.unit_people(copy.unit_id)
     return render(
         request,
         "mail/show.html",

@@ -544,12 +544,7 @@ def distribute(
     names = recipients.split(list(usernames))
     if not names:
         raise MailError("请选择本单位的人员。", {"people": "请选择本单位的人员。"})
-    people = {
-        u.username: u
-        for u in User.select().where(
-            User.username.in_(names) & (User.unit == copy.unit_id) & (User.status == "active")
-        )
-    }
+    people = {u.username: u for u in recipients.unit_people(copy.unit_id) if u.username in names}
     outside = [n for n in names if n not in people]
     if outside:
         message = f"只能分发给{copy.unit.name}的人员：{'、'.join(outside)} 不是本单位的在岗人员。"
