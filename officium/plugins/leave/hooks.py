@@ -1,7 +1,7 @@
 """The hooks of the leave plugin; each delegates to the module that does the work."""
 
 from officium import MenuItem, Role, Setting, hookimpl
-from officium.plugins.leave import PLUGIN, demo, models, requests, routes
+from officium.plugins.leave import PLUGIN, commands, demo, models, requests, routes
 from officium.plugins.leave.workflow import HR_ROLE, WORKFLOW
 
 
@@ -60,3 +60,8 @@ def menu_items(app):
 @hookimpl
 def seed_demo(app):
     demo.seed(app)
+
+
+@hookimpl
+def register_commands(cli, app):
+    commands.add_commands(cli, app)
