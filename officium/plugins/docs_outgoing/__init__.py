@@ -9,5 +9,6 @@ PLUGIN = PluginInfo(
     title="局发文",
     area="公文处理",
     version=__version__,
+    optional=("seals", "docs_incoming"),
     description="拟稿、核稿、会签、签发、编号、用印、套红和分发。",
 )

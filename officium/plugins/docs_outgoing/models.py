@@ -70,6 +70,10 @@ class Document(BaseModel):
     #: The current body version number, and the version the valid signature covers.
     version = IntegerField(default=0)
     signed_version = IntegerField(null=True)
+    #: 用印: the seal asked for, the seals plugin's use request, and the hash of the PDF it covers.
+    seal_id = IntegerField(null=True)
+    use_request_id = IntegerField(null=True)
+    pdf_sha256 = CharField(max_length=64, default="")
     sealed_at = DateTimeField(null=True)
     sealed_file_id = IntegerField(null=True)
     issued_at = DateTimeField(null=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from urllib.parse import quote
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -23,10 +24,10 @@ from officium.core.db import write_transaction
 from officium.core.identity.models import Unit, User
 from officium.core.web.api import ApiError, paginate
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render, sort_query
-from officium.core.workflow import panel
+from officium.core.workflow import engine, panel
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.plugins.docs_outgoing import body as body_text
-from officium.plugins.docs_outgoing import numbering, rules, service
+from officium.plugins.docs_outgoing import distribution, numbering, rules, sealing, service
 from officium.plugins.docs_outgoing.constants import (
     COUNTERSIGN_MODES,
     DIRECTIONS,
@@ -38,7 +39,7 @@ from officium.plugins.docs_outgoing.constants import (
 from officium.plugins.docs_outgoing.models import Document, Number, Prefix, Signature, Version
 from officium.plugins.docs_outgoing.numbering import NumberError
 from officium.plugins.docs_outgoing.service import DRAFT, MANAGE, URL, VIEW, OutgoingError, SecrecyRefused
-from officium.plugins.docs_outgoing.workflow import NUMBER, STEP_TITLES
+from officium.plugins.docs_outgoing.workflow import ISSUE, NUMBER, SEAL, STEP_TITLES
 
 NUMBERS_URL = f"{URL}numbers"
 PREFIXES_URL = f"{URL}prefixes"
@@ -85,6 +86,10 @@ def _refuse_secrecy(request: Request, exc: SecrecyRefused) -> None:
     from officium.core import secrecy
 
     secrecy.record_refusal(request, service.PLUGIN, exc.findings)
+
+
+def _active_units() -> list[Unit]:
+    return list(Unit.select().where(Unit.active == True).order_by(Unit.order, Unit.id))  # noqa: E712
 
 
 def _form_context(request: Request, values: dict[str, Any] | None = None, **extra: Any) -> dict[str, Any]:
@@ -280,6 +285,16 @@ def show(request: Request) -> Response:
         sealed=service.sealed_files(doc),
         prefixes=list(Prefix.select().where(Prefix.active == True).order_by(Prefix.code)),  # noqa: E712
         may_number=item is not None and item.step == NUMBER and MANAGE in _perms(request),
+        may_seal=item is not None and item.step == SEAL,
+        may_distribute=item is not None and item.step == ISSUE and MANAGE in _perms(request),
+        all_units=[(str(u.id), u.name) for u in _active_units()],
+        receipts=distribution.receipts(doc),
+        packages=distribution.packages(doc),
+        incoming_enabled=distribution.incoming_enabled(app),
+        seals_enabled=sealing.seals_enabled(app),
+        usable_seals=sealing.usable_seals(app, doc),
+        seal=sealing.seal_of(doc) if sealing.seals_enabled(app) else None,
+        use_request=sealing.use_request_of(doc) if sealing.seals_enabled(app) else None,
         distributions=list(doc.distributions),
         labels=LABELS,
         directions=DIRECTIONS,
@@ -366,6 +381,209 @@ def assign_number(request: Request) -> Response:
     return redirect(f"{URL}{doc.id}")
 
 
+def _sealing_error(exc: Exception) -> str:
+    return getattr(exc, "message", str(exc))
+
+
+def seal_request(request: Request) -> Response:
+    """申请用印 (the 编号登记 clerk, once the number is taken)."""
+    app, user = request.state.app, current_user(request)
+    doc = _doc_or_404(request)
+    item = service.open_item(doc, user)
+    if item is None or item.step != NUMBER:
+        flash(request, "只有编号登记步骤的办理人才能申请用印。", "bad")
+        return redirect(f"{URL}{doc.id}")
+    try:
+        _run(
+            request,
+            lambda: sealing.request(
+                app,
+                Document.get_by_id(doc.id),
+                form_value(request, "seal"),
+                user,
+                form_value(request, "reason"),
+                request,
+            ),
+        )
+    except Exception as exc:
+        if not _is_sealing_error(exc):
+            raise
+        flash(request, _sealing_error(exc), "bad")
+    else:
+        flash(request, "已提交用印申请，完成编号登记后转印章保管人用印。")
+    return redirect(f"{URL}{doc.id}")
+
+
+def _is_sealing_error(exc: Exception) -> bool:
+    if isinstance(exc, sealing.SealingError):
+        return True
+    try:
+        from officium.plugins.seals.service import SealError
+    except ImportError:  # pragma: no cover - the seals plugin is part of the distribution
+        return False
+    return isinstance(exc, SealError)
+
+
+def apply_seal(request: Request) -> Response:
+    """用印 by the custodian: approve the request and seal the PDF."""
+    app, user = request.state.app, current_user(request)
+    doc = _doc_or_404(request)
+    item = service.open_item(doc, user)
+    if item is None or item.step != SEAL:
+        flash(request, "只有用印步骤的印章保管人才能用印。", "bad")
+        return redirect(f"{URL}{doc.id}")
+    try:
+        _run(request, lambda: sealing.apply(app, Document.get_by_id(doc.id), user, request))
+    except Exception as exc:
+        if not _is_sealing_error(exc):
+            raise
+        flash(request, _sealing_error(exc), "bad")
+    else:
+        flash(request, "已加盖电子印章，盖章文件已保存。请在流转面板中点击“同意”完成用印。")
+    return redirect(f"{URL}{doc.id}")
+
+
+def reject_seal(request: Request) -> Response:
+    """The custodian refuses the 用印申请: the document goes back to 编号登记 with the reason."""
+    app, user = request.state.app, current_user(request)
+    doc = _doc_or_404(request)
+    item = service.open_item(doc, user)
+    note = form_value(request, "note")
+    if item is None or item.step != SEAL:
+        flash(request, "只有用印步骤的印章保管人才能驳回用印申请。", "bad")
+        return redirect(f"{URL}{doc.id}")
+    if not note:
+        flash(request, "驳回用印申请时请写明理由。", "bad")
+        return redirect(f"{URL}{doc.id}")
+
+    def act() -> None:
+        sealing.reject(app, Document.get_by_id(doc.id), user, note, request)
+        engine.return_(app, item.id, user, NUMBER, f"驳回用印申请：{note}", request)
+
+    try:
+        _run(request, act)
+    except Exception as exc:
+        if not (_is_sealing_error(exc) or isinstance(exc, WorkflowError)):
+            raise
+        flash(request, _sealing_error(exc), "bad")
+    else:
+        flash(request, "已驳回用印申请，文件退回编号登记。")
+    return redirect(f"{URL}{doc.id}")
+
+
+def pdf(request: Request) -> Response:
+    """The 套红 PDF: the sealed file once sealed, else a preview rendered from the current version."""
+    app = request.state.app
+    doc = _doc_or_404(request)
+    data = sealing.sealed_pdf(app, doc)
+    if data is None:
+        try:
+            data = sealing.render(doc)
+        except sealing.SealingError as exc:
+            flash(request, exc.message, "bad")
+            return redirect(f"{URL}{doc.id}")
+    disposition = "inline" if request.query_params.get("download") != "1" else "attachment"
+    return Response(
+        data,
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(sealing.pdf_name(doc))}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox",
+        },
+    )
+
+
+def distribute(request: Request) -> Response:
+    """分发 to internal units (the 核发/分发 step's handler)."""
+    app, user = request.state.app, current_user(request)
+    doc = _doc_or_404(request)
+    item = service.open_item(doc, user)
+    if item is None or item.step != ISSUE:
+        flash(request, "只有核发/分发步骤的办理人才能分发。", "bad")
+        return redirect(f"{URL}{doc.id}")
+    raw = (request.state.form or {}).get("units", [])
+    ids = [int(x) for x in (raw if isinstance(raw, list) else [raw]) if str(x).isdigit()]
+    units = list(Unit.select().where(Unit.id.in_(ids or [0]) & (Unit.active == True)))  # noqa: E712
+    try:
+        made = _run(request, lambda: distribution.distribute_internal(app, doc, units, user, request))
+    except distribution.DistributionError as exc:
+        flash(request, exc.message, "bad")
+    else:
+        flash(request, f"已分发至{'、'.join(d.recipient for d in made)}的收文。")
+    return redirect(f"{URL}{doc.id}")
+
+
+def export(request: Request) -> Response:
+    """对外分发: build and keep the exchange package for an external recipient."""
+    app, user = request.state.app, current_user(request)
+    doc = _doc_or_404(request)
+    item = service.open_item(doc, user)
+    if item is None or item.step != ISSUE:
+        flash(request, "只有核发/分发步骤的办理人才能导出对外分发包。", "bad")
+        return redirect(f"{URL}{doc.id}")
+    try:
+        _made, attachment = _run(
+            request,
+            lambda: distribution.export_external(app, doc, form_value(request, "recipient"), user, request),
+        )
+    except (distribution.DistributionError, sealing.SealingError) as exc:
+        flash(request, exc.message, "bad")
+        return redirect(f"{URL}{doc.id}")
+    flash(request, f"已生成对外分发包“{attachment.filename}”，可在分发记录中下载。")
+    return redirect(f"{URL}{doc.id}")
+
+
+def import_page(request: Request) -> Response:
+    """Import an external exchange package into a unit's 收文 (the office)."""
+    app, user = request.state.app, current_user(request)
+    errors: dict[str, str] = {}
+    status = 200
+    units = list(Unit.select().where(Unit.active == True).order_by(Unit.order, Unit.id))  # noqa: E712
+    if request.method == "POST":
+        upload = (request.state.form or {}).get("package")
+        unit = Unit.get_or_none(Unit.id == _int(form_value(request, "unit"), 0))
+        if unit is None:
+            errors["unit"] = "请选择接收单位。"
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            errors["package"] = "请选择分发包（ZIP）。"
+        if not errors:
+            upload.file.seek(0)
+            data = upload.file.read()
+            try:
+                incoming = _run(
+                    request,
+                    lambda: distribution.import_package(app, data, unit=unit, actor=user, request=request),
+                )
+            except distribution.DistributionError as exc:
+                errors, status = {"package": exc.message}, 400
+            except ValueError as exc:  # docs_incoming's IncomingError / SecrecyRefused
+                if type(exc).__name__ == "SecrecyRefused":
+                    from officium.core import secrecy
+
+                    secrecy.record_refusal(request, service.PLUGIN, exc.findings)
+                    status = 422
+                else:
+                    status = 400
+                fields = getattr(exc, "fields", {}) or {}
+                errors = {"package": "；".join(fields.values()) or getattr(exc, "message", str(exc))}
+            else:
+                flash(request, f"已导入{unit.name}收文，收文编号 {incoming.number}。")
+                return redirect(incoming.url)
+        else:
+            status = 400
+    return render(
+        request,
+        "docs_outgoing/import.html",
+        status_code=status,
+        errors=errors,
+        units=[(str(u.id), u.name) for u in units],
+        values=_kept(request) if request.method == "POST" else {},
+        enabled=distribution.incoming_enabled(app),
+        breadcrumbs=[("局发文", URL), ("导入外单位分发包", "")],
+    )
+
+
 def print_view(request: Request) -> Response:
     doc = _doc_or_404(request)
     return render(
@@ -383,7 +601,7 @@ def download(request: Request) -> Response:
 
     doc = _doc_or_404(request)
     attachment = None
-    for owner in (service.BODY_FILE, service.ATTACHMENT, service.SEALED):
+    for owner in (service.BODY_FILE, service.ATTACHMENT, service.SEALED, distribution.PACKAGE):
         attachment = files.get_attachment(service.PLUGIN, owner, doc.id, request.path_params["aid"])
         if attachment is not None:
             break
@@ -849,6 +1067,13 @@ ROUTES = [
     Page("/{id:int}/versions", versions, "versions", VIEW),
     Page("/{id:int}/number", assign_number, "number", MANAGE, methods=("POST",)),
     Page("/{id:int}/print", print_view, "print", VIEW),
+    Page("/{id:int}/pdf", pdf, "pdf", VIEW),
+    Page("/{id:int}/seal-request", seal_request, "seal_request", MANAGE, methods=("POST",)),
+    Page("/{id:int}/seal", apply_seal, "seal", VIEW, methods=("POST",)),
+    Page("/{id:int}/seal-reject", reject_seal, "seal_reject", VIEW, methods=("POST",)),
+    Page("/{id:int}/distribute", distribute, "distribute", MANAGE, methods=("POST",)),
+    Page("/{id:int}/export", export, "export", MANAGE, methods=("POST",)),
+    Page("/import", import_page, "import", MANAGE, methods=("GET", "POST")),
     Page("/{id:int}/files/{aid:int}", download, "download", VIEW),
     Page("/prefixes", prefixes, "prefixes", MANAGE, methods=("GET", "POST")),
     Page("/prefixes/{id:int}/toggle", toggle_prefix, "toggle_prefix", MANAGE, methods=("POST",)),

@@ -371,8 +371,16 @@ def create(
     return doc
 
 
-def flow_fields(doc: Document) -> dict[str, Any]:
-    return {"countersign_mode": doc.countersign_mode, "doc_type": doc.doc_type, "direction": doc.direction}
+def flow_fields(app: OfficiumApp, doc: Document) -> dict[str, Any]:
+    """What the workflow's step conditions see."""
+    from officium.plugins.docs_outgoing import sealing
+
+    return {
+        "countersign_mode": doc.countersign_mode,
+        "doc_type": doc.doc_type,
+        "direction": doc.direction,
+        "sealing": sealing.seals_enabled(app),
+    }
 
 
 def update(
@@ -407,10 +415,14 @@ def update(
         return doc, False
     doc.updated_at = app.clock()
     _new_version(app, doc, user, reason)
+    if doc.use_request_id is not None:  # the PDF asked to be sealed is no longer this document
+        from officium.plugins.docs_outgoing import sealing
+
+        sealing.withdraw_request(app, doc, user)
     substantive = doc.signed_version is not None and any(k in KEY_FIELDS for k in changed)
     instance = instance_of(doc)
     if instance is not None:
-        engine.set_fields(app, instance, flow_fields(doc), title=doc.title)
+        engine.set_fields(app, instance, flow_fields(app, doc), title=doc.title)
     audit.record(
         app,
         "docs_outgoing.revise",
@@ -464,7 +476,7 @@ def submit(app: OfficiumApp, user: User, doc: Document, request: Request | None 
         drafter=user,
         unit=doc.unit,
         urgency=doc.urgency,
-        fields=flow_fields(doc),
+        fields=flow_fields(app, doc),
         request=request,
     )
 
@@ -592,8 +604,13 @@ def require_rules(ctx: Any, stage: str) -> None:
 
 
 def require_number(ctx: Any) -> None:
-    if not _document(ctx.instance).doc_number:
+    from officium.plugins.docs_outgoing import sealing
+
+    doc = _document(ctx.instance)
+    if not doc.doc_number:
         raise WorkflowError("请先在发文页面进行编号登记（选择机关代字取号），再完成本步骤。")
+    if sealing.seals_enabled(ctx.app) and doc.use_request_id is None:
+        raise WorkflowError("请先在发文页面选择印章并申请用印，再完成编号登记。")
 
 
 def require_seal(ctx: Any) -> None:

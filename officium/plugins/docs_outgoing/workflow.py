@@ -79,6 +79,8 @@ def _closed(ctx: Any) -> None:
 
 
 OFFICE_HANDLERS = site_role(OFFICE_ROLE)
+#: Seal custody is never delegated (the engine's ``delegable`` flag, where the core has it).
+NOT_DELEGABLE = {"delegable": False} if "delegable" in Step.__dataclass_fields__ else {}
 STEP_TITLES = {
     CHECK: "核稿",
     COUNTERSIGN: "会签（并行）",
@@ -117,7 +119,15 @@ WORKFLOW = Workflow(
         Step(SIGN, "签发", computed(_signer, "签发领导"), days=2, on_complete=_signed),
         Step(REVIEW, "复核", OFFICE_HANDLERS, days=1, on_complete=_reviewed),
         Step(NUMBER, "编号登记", OFFICE_HANDLERS, days=1, on_complete=_numbered),
-        Step(SEAL, "用印", computed(_custodians, "印章保管人"), days=1, on_complete=_sealed),
+        Step(
+            SEAL,
+            "用印",
+            computed(_custodians, "印章保管人"),
+            days=1,
+            on_complete=_sealed,
+            when=lambda f: f.get("sealing", True),
+            **NOT_DELEGABLE,
+        ),
         Step(ISSUE, "核发/分发", OFFICE_HANDLERS, days=1, on_complete=_issued),
         Step(ARCHIVE, "归档", OFFICE_HANDLERS, days=5),
     ),

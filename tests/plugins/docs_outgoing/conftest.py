@@ -47,7 +47,7 @@ def bureau(tmp_path_factory):
     clock = FakeClock()
     app = make_site(
         tmp_path_factory.mktemp("docs_outgoing") / "site",
-        plugins=["docs_outgoing"],
+        plugins=["docs_outgoing", "docs_incoming"],
         clock=clock,
         extra_plugins=[make_plugin("away", Away())],
     )
@@ -176,3 +176,19 @@ def step_of(doc_id):
 
     instance = service.instance_of(Document.get_by_id(doc_id))
     return instance.step if instance is not None and instance.state == "running" else instance.state
+
+
+def to_issue(bureau, browsers, **changes):
+    """A document drafted, checked, signed, reviewed and numbered: it waits at 核发/分发 (sites without the
+    seals module skip 用印)."""
+    nigao, wenshu = browsers("nigao"), browsers("wenshu")
+    doc_id = draft(nigao, **changes)
+    assert nigao.post(f"/docs_outgoing/{doc_id}/submit").status_code == 303
+    approve(browsers("renchu"), doc_id, "renchu")
+    approve(wenshu, doc_id, "wenshu")
+    approve(browsers("fenguan"), doc_id, "fenguan", "同意。")
+    approve(wenshu, doc_id, "wenshu")
+    assert wenshu.post(f"/docs_outgoing/{doc_id}/number", data={"prefix": "X检发"}).status_code == 303
+    approve(wenshu, doc_id, "wenshu")
+    assert step_of(doc_id) == "issue"
+    return doc_id

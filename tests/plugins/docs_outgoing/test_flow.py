@@ -64,7 +64,7 @@ def test_parallel_countersign_by_two_units_then_signing_and_numbering(bureau, br
     assert number.startswith("X检发〔2026〕") and number.endswith("号")
     assert number in wenshu.get(f"/docs_outgoing/{doc_id}").text
     approve(wenshu, doc_id, "wenshu", "")
-    assert step_of(doc_id) == "seal"
+    assert step_of(doc_id) == "issue"  # this site has no seals module: 用印 is skipped
 
 
 def test_sequential_countersign_opens_one_unit_after_the_other(bureau, browsers):
