@@ -7,6 +7,7 @@ included) over the sender's name, the subject, the body text and the attachment 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
     from officium.core.app import OfficiumApp
 
 Q_MAX = 100
+#: ``unit<id>`` is a unit mailbox's inbox, ``unit<id>-trash`` its trash.
+UNIT_BOX = re.compile(r"^unit(\d+)(-trash)?$")
 
 
 class BoxError(ValueError):
@@ -63,11 +66,12 @@ def box_of(user: User, key: str) -> Box:
         folder = service.own_folder(user, key)
         if folder is not None:
             return Box(key, folder.name, key)
-    if key.startswith("unit") and key[4:].isdigit():
-        unit_id = int(key[4:])
-        if unit_id in service.clerk_unit_ids(user):
-            unit = Unit.get_by_id(unit_id)
-            return Box(key, f"{unit.name}部门邮箱", "inbox", unit)
+    found = UNIT_BOX.match(key)
+    if found and int(found.group(1)) in service.clerk_unit_ids(user):
+        unit = Unit.get_by_id(int(found.group(1)))
+        if found.group(2):
+            return Box(key, f"{unit.name}部门邮箱 · 已删除", "trash", unit)
+        return Box(key, f"{unit.name}部门邮箱", "inbox", unit)
     raise BoxError("找不到这个邮箱。", "box")
 
 
@@ -160,7 +164,14 @@ def sidebar(user: User) -> dict[str, Any]:
             (f"f{f.id}", f.name, unread.get(f"f{f.id}", 0))
             for f in Folder.select().where(Folder.owner == user).order_by(Folder.name)
         ],
-        "units": [(f"unit{u.id}", f"{u.name}部门邮箱", unit_unread.get(u.id, 0)) for u in units],
+        "units": [
+            entry
+            for u in units
+            for entry in (
+                (f"unit{u.id}", f"{u.name}部门邮箱", unit_unread.get(u.id, 0)),
+                (f"unit{u.id}-trash", f"{u.name} · 已删除", 0),
+            )
+        ],
         "labels": list(Label.select().where(Label.owner == user).order_by(Label.name)),
     }
 

@@ -255,6 +255,8 @@ def check(app: OfficiumApp, user: User, draft: Draft, *, send: bool) -> Checked:
             errors["attachments"] = f"附件“{name}”太大：单个附件不能超过 {conf['max_attachment_mb']} MB。"
     if len(keep_own) + len(carry) + len(draft.uploads) > conf["max_attachments"]:
         errors["attachments"] = f"每封邮件最多 {conf['max_attachments']} 个附件。"
+    if send and resolved.external and (keep or carry or draft.uploads):
+        errors.setdefault("to", "带附件的邮件不能发往外部地址：外发只发送正文。")
     if errors:
         raise MailError(next(iter(errors.values())), errors)
     body_html, body_text = _sanitize(draft.body)

@@ -165,3 +165,16 @@ def test_a_personal_group_is_expanded_into_people(people):
         "fields"
     ]["to"]
     assert Copy.select().join(Message).where(Message.subject == "通讯组测试").count() == 3
+
+
+def test_the_unit_mailbox_has_its_own_trash(site, people):
+    people["wang"].send(to="unit:BGS", subject="部门邮箱删除")
+    zhou = people["zhou"]
+    copy = zhou.find("部门邮箱删除", f"unit{site.bgs.id}")
+    assert zhou.post(f"/api/v1/mail/messages/{copy['id']}/trash").status_code == 200
+    assert zhou.find("部门邮箱删除", f"unit{site.bgs.id}") is None
+    assert zhou.find("部门邮箱删除", f"unit{site.bgs.id}-trash") is not None
+    assert "办公室 · 已删除" in zhou.get("/mail/").text
+    assert people["wu"].get(f"/mail/?box=unit{site.bgs.id}-trash").status_code == 404
+    assert zhou.post(f"/mail/{copy['id']}/restore", data={}).status_code == 303
+    assert zhou.find("部门邮箱删除", f"unit{site.bgs.id}") is not None
