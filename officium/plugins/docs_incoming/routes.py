@@ -246,9 +246,14 @@ def _show_context(request: Request, document: IncomingDocument, errors: dict[str
             item.step == ASSIGN_STEP or (item.step == HANDLE_STEP and service.is_lead_handler(document, item))
         ):
             panel["actions"]["approve"] = None
+        # 承办 is forwarded inside the unit with this page's form (a list of the unit's people)
+        if item is not None and item.step == HANDLE_STEP:
+            panel["actions"]["transfer"] = panel["actions"]["add_signers"] = False
     lights = Lights.for_app(app)
     light, light_label = service.light(lights, document)
     opinions = service.opinions(document)
+    allowed = service.allowed(document, user, perms)
+    forward_unit = allowed["forward"]
     return {
         "document": document,
         "panel": panel,
@@ -258,7 +263,12 @@ def _show_context(request: Request, document: IncomingDocument, errors: dict[str
         "proposals": [o for o in opinions if o["step"] == "propose"],
         "assignments": service.assignments(document),
         "readers": service.read_status(document),
-        "allowed": service.allowed(document, user, perms),
+        "allowed": allowed,
+        "colleague_options": [
+            (u.username, f"{u.name}（{u.unit.name}）") for u in service.colleagues(forward_unit, user)
+        ]
+        if forward_unit is not None
+        else [],
         "light": light,
         "light_label": light_label,
         "unit_options": [(u.id, u.name) for u in service.unit_choices()],
@@ -410,6 +420,22 @@ def archive(request: Request) -> Response:
         lambda d: service.archive(app, d, user, form_value(request, "opinion"), request=request),
         "已归档。",
     )
+
+
+def forward(request: Request) -> Response:
+    """承办 inside the unit: 转办 or 加签 to colleagues."""
+    app, user = request.state.app, current_user(request)
+    mode = form_value(request, "mode")
+
+    def act(document: IncomingDocument) -> Any:
+        people, unknown = people_by_username(",".join(str(v) for v in _list_value(request, "to")))
+        if unknown:
+            raise IncomingError("有的人员不存在。", {"to": f"找不到这些人员：{'、'.join(unknown)}。"})
+        return service.forward(
+            app, document, user, to=people, mode=mode, opinion=form_value(request, "opinion"), request=request
+        )
+
+    return _act(request, act, "已转办。" if mode == "transfer" else "已加签。")
 
 
 def recall(request: Request) -> Response:
@@ -687,6 +713,29 @@ def api_archive(request: Request) -> Any:
     )
 
 
+def api_forward(request: Request) -> Any:
+    """承办在本单位内转办（mode=transfer，to 一人）或加签（mode=add，to 多人，用户名列表）"""
+    app, user = request.state.app, current_user(request)
+    document = _api_document(request)
+    data = _body(request)
+
+    def act() -> Any:
+        people, unknown = people_by_username(",".join(str(v) for v in data.get("to") or []))
+        if unknown:
+            raise IncomingError("有的人员不存在。", {"to": f"找不到这些人员：{'、'.join(unknown)}。"})
+        return service.forward(
+            app,
+            document,
+            user,
+            to=people,
+            mode=str(data.get("mode", "")),
+            opinion=str(data.get("opinion", "")),
+            request=request,
+        )
+
+    return serialize(_api_run(request, act), full=True)
+
+
 def api_recall(request: Request) -> Any:
     """收回传阅（尚未阅读的人员不再看到待阅）"""
     app, user = request.state.app, current_user(request)
@@ -717,6 +766,7 @@ ROUTES = [
     Page("/{id:int}/reply", reply, "reply", VIEW, methods=("POST",)),
     Page("/{id:int}/archive", archive, "archive", VIEW, methods=("POST",)),
     Page("/{id:int}/recall", recall, "recall", VIEW, methods=("POST",)),
+    Page("/{id:int}/forward", forward, "forward", VIEW, methods=("POST",)),
     Api("/documents", api_list, "documents", VIEW),
     Api("/documents", api_register, "register", REGISTER, methods=("POST",)),
     Api("/documents/{id:int}", api_show, "document", VIEW),
@@ -727,6 +777,7 @@ ROUTES = [
     Api("/documents/{id:int}/reply", api_reply, "reply", VIEW, methods=("POST",)),
     Api("/documents/{id:int}/archive", api_archive, "archive", VIEW, methods=("POST",)),
     Api("/documents/{id:int}/recall", api_recall, "recall", VIEW, methods=("POST",)),
+    Api("/documents/{id:int}/forward", api_forward, "forward", VIEW, methods=("POST",)),
     Api("/documents/{id:int}/files/{att:int}", api_attachment, "attachment", VIEW),
 ]
 

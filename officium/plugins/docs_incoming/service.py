@@ -495,6 +495,69 @@ def is_lead_handler(document: IncomingDocument, item: WorkItem | None) -> bool:
     return _within(owner.unit, lead)
 
 
+def handling_unit(document: IncomingDocument, item: WorkItem | None) -> Unit | None:
+    """The 主办 or 协办 unit a 承办 item works for (the assigned unit its holder belongs to)."""
+    if item is None:
+        return None
+    owner = item.principal if item.principal_id else item.assignee
+    for row in Assignment.select(Assignment, Unit).join(Unit).where(Assignment.document == document):
+        if _within(owner.unit, row.unit):
+            return row.unit
+    return None
+
+
+def colleagues(unit: Unit, exclude: User) -> list[User]:
+    """Active people of ``unit`` and the units below it: whom a 承办 item may be forwarded to."""
+    children: dict[int, list[int]] = {}
+    for row in Unit.select(Unit.id, Unit.parent).tuples():
+        children.setdefault(row[1], []).append(row[0])
+    ids, todo = [], [unit.id]
+    while todo:
+        current = todo.pop()
+        ids.append(current)
+        todo.extend(children.get(current, []))
+    return list(
+        User.select()
+        .where(User.unit.in_(ids) & (User.status == "active") & (User.id != exclude.id))
+        .order_by(User.unit, User.id)
+    )
+
+
+def forward(
+    app: OfficiumApp,
+    document: IncomingDocument,
+    actor: User,
+    *,
+    to: Sequence[User],
+    mode: str,
+    opinion: str = "",
+    request: Request | None = None,
+) -> IncomingDocument:
+    """承办 inside the unit: 转办 (hand one's item to a colleague) or 加签 (ask colleagues to handle it too)."""
+    item = my_item(document, actor, HANDLE_STEP)
+    unit = handling_unit(document, item)
+    if item is None or unit is None:
+        raise IncomingError("您没有该收文的承办待办。")
+    if mode not in ("transfer", "add"):
+        raise IncomingError("请选择转办或加签。", {"mode": "请选择转办或加签。"})
+    if not to:
+        raise IncomingError("请选择本单位的承办人员。", {"to": "请选择本单位的承办人员。"})
+    outside = [u.name for u in to if not _within(u.unit, unit)]
+    if outside:
+        message = f"{'、'.join(outside)} 不是{unit.name}的人员：承办只能在本单位内转办或加签。"
+        raise IncomingError(message, {"to": message})
+    if mode == "transfer":
+        if len(to) != 1:
+            raise IncomingError("转办只能选择一人。", {"to": "转办只能选择一人。"})
+        engine.transfer(app, item.id, actor, to[0], opinion=opinion, request=request)
+    else:
+        engine.add_signers(app, item.id, actor, list(to), opinion=opinion, request=request)
+    instance = instance_of(document)
+    _apply_due(document, instance)
+    feed.update(app, document)
+    return document
+
+
 def allowed(document: IncomingDocument, user: User, perms: frozenset[str]) -> dict[str, Any]:
     """What the user may do on the document now (beyond the generic workflow panel)."""
     clerk = is_unit_clerk(user, perms, document)
@@ -504,6 +567,7 @@ def allowed(document: IncomingDocument, user: User, perms: frozenset[str]) -> di
         "review": clerk and document.status == "registered",
         "assign": my_item(document, user, ASSIGN_STEP) is not None,
         "conclude": handle_item is not None and is_lead_handler(document, handle_item),
+        "forward": handling_unit(document, handle_item) if handle_item is not None else None,
         "reply": my_item(document, user, ARCHIVE_STEP) is not None,
         "archive": my_item(document, user, ARCHIVE_STEP) is not None
         or my_item(document, user, TRACK_STEP) is not None,

@@ -128,3 +128,31 @@ def test_return_and_circulation_through_the_api(site, bureau):
         # the recalled reader still sees what they were sent (they had an item), but has nothing to read
         assert item_id(second, "ma", "read") is None
         assert ma.get(f"{API}/{second}").status_code == 200
+
+
+def test_handling_units_forward_only_inside_the_unit(site, bureau):
+    with api(site, "wu") as wu:
+        doc = wu.post_json(API, body(doc_number="市监办函〔2026〕103号")).json()["id"]
+        wu.post_json(f"{API}/{doc}/accept", {"handling": "handle"})
+    with api(site, "liu") as liu:
+        liu.post_json(f"/api/v1/core/workflow/items/{item_id(doc, 'liu')}/approve", {"chosen": ["huang"]})
+    with api(site, "huang") as huang:
+        huang.post_json(f"/api/v1/core/workflow/items/{item_id(doc, 'huang')}/approve", {"opinion": "阅。"})
+    with api(site, "wu") as wu:
+        wu.post_json(f"{API}/{doc}/assign", {"lead_unit": "RSC"})
+    with api(site, "zhou") as zhou:
+        page = zhou.get(f"/docs_incoming/{doc}").text
+        form = page.split('data-testid="forward-form"')[1].split("</form>")[0]
+        assert "钱干事" in form and "马干事" not in form  # only the unit's people are offered
+        outside = zhou.post_json(f"{API}/{doc}/forward", {"mode": "transfer", "to": ["ma"]})
+        assert outside.status_code == 400 and "不是人事处的人员" in outside.json()["error"]["fields"]["to"]
+        assert item_id(doc, "zhou") is not None
+        moved = zhou.post_json(
+            f"{API}/{doc}/forward", {"mode": "transfer", "to": ["qian"], "opinion": "请钱干事办理。"}
+        )
+        assert moved.status_code == 200, moved.text
+    assert item_id(doc, "zhou") is None and item_id(doc, "qian") is not None
+    with api(site, "qian") as qian:
+        # the colleague now holds the 主办 item and concludes it
+        done = qian.post_json(f"{API}/{doc}/conclude", {"result": "已办理完毕。"})
+        assert done.status_code == 200 and done.json()["status"] == "concluded"
