@@ -109,7 +109,9 @@ def site(box_site: OfficiumApp) -> OfficiumApp:  # noqa: F811
     return box_site
 
 
-@pytest.fixture
+# Clients live as long as the site: each holds a database connection (one per client thread), and a pool
+# of PostgreSQL connections must not run dry over a module of tests.
+@pytest.fixture(scope="module")
 def wang(site: OfficiumApp) -> Iterator:
     with app_client(site) as client:
         client.csrf = login(client, "wang")
