@@ -79,6 +79,10 @@ def index(request: Request) -> Response:
         filters = boxes.Filters()
     listing = page_of(request, boxes.box_query(user, box, filters))
     side = boxes.sidebar(user)
+    addressed = {c.id: recipients.split(c.message.to_tokens) for c in listing.items if c.kind == "from"}
+    token_labels = recipients.labels_for(
+        request.state.app, [t for ts in addressed.values() for t in ts], user
+    )
     return render(
         request,
         "mail/index.html",
@@ -91,6 +95,7 @@ def index(request: Request) -> Response:
         values=dict(request.query_params),
         bulk_actions=BULK_ACTIONS,
         importance=IMPORTANCE,
+        addressed={cid: "、".join(token_labels.get(t, t) for t in ts) for cid, ts in addressed.items()},
         breadcrumbs=[("电子邮件", URL), (box.title, "")],
     )
 

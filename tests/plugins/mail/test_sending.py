@@ -145,6 +145,8 @@ def test_pages_render_for_the_unit_clerk(site, people):
     assert compose.status_code == 200 and 'data-autosave="/api/v1/mail/drafts"' in compose.text
     assert 'data-source="/api/v1/mail/recipients"' in compose.text
     assert zhou.get("/mail/manage").status_code == 200
+    sent_page = people["liu"].get("/mail/?box=sent").text
+    assert "办公室（部门邮箱）" in sent_page and "unit:BGS" not in sent_page
     found = zhou.get("/api/v1/mail/recipients", params={"q": "办公室"}).json()["items"]
     assert {"unit:BGS", "members:BGS"} <= {i["username"] for i in found}
     leaders = zhou.get("/api/v1/mail/recipients", params={"q": "负责人"}).json()["items"]
