@@ -131,6 +131,13 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    from argon2 import PasswordHasher
+
+    # the module's accounts are made before the function-scoped cheap_password_hashing applies
+    patch = pytest.MonkeyPatch()
+    patch.setattr(
+        "officium.core.identity.passwords._HASHER", PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    )
     clock = FakeClock(START)
     app = make_site(tmp_path_factory.mktemp("leave") / "site", plugins=["leave", "delegation"], clock=clock)
     with ExitStack() as stack:
@@ -160,6 +167,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         finally:
             stack.close()
             close_site(app)
+            patch.undo()
 
 
 @pytest.fixture(autouse=True)
