@@ -260,9 +260,8 @@ def check(app: OfficiumApp, user: User, draft: Draft, *, send: bool) -> Checked:
     if errors:
         raise MailError(next(iter(errors.values())), errors)
     body_html, body_text = _sanitize(draft.body)
-    files_to_scan = list(draft.uploads) + [
-        (a.filename, files.read_bytes(app, a)) for a in [*carry, *keep_own]
-    ]
+    # attachments already stored (a draft's, or carried from a message) passed this guard when they came in
+    files_to_scan = list(draft.uploads)
     findings = secrecy.scan({"主题": subject, "正文": body_text}, files_to_scan)
     if findings:
         raise SecrecyRefused(findings)
