@@ -11,7 +11,16 @@ from starlette.responses import JSONResponse, Response
 from officium.core.files import FileRejected
 from officium.core.web.api import ApiError, paginate
 from officium.core.workflow.engine import Conflict, WorkflowError
-from officium.plugins.bulletin import access, announcements, attachments, board, columns, receipts, scopes
+from officium.plugins.bulletin import (
+    access,
+    announcements,
+    attachments,
+    board,
+    columns,
+    guard,
+    receipts,
+    scopes,
+)
 from officium.plugins.bulletin.announcements import BulletinError
 from officium.plugins.bulletin.columns import ColumnError
 from officium.plugins.bulletin.models import Announcement, Column, Version
@@ -116,7 +125,11 @@ def api_confirm(request: Request) -> dict[str, Any]:
 
 
 def _data(request: Request) -> dict[str, Any]:
-    return _body(request)
+    data = _body(request)
+    refused = guard.refusal(request, data)
+    if refused:
+        raise ApiError(422, "secrecy_refused", next(iter(refused.values())), refused)
+    return data
 
 
 def api_create(request: Request) -> Response:
@@ -201,6 +214,9 @@ def api_upload(request: Request) -> Response:
     items = attachments.uploads(request.state.form.get("files"))
     if not items:
         raise ApiError(400, "invalid", "请选择文件。", {"files": "请选择文件。"})
+    refused = guard.refusal(request, {}, items)
+    if refused:
+        raise ApiError(422, "secrecy_refused", refused["files"], refused)
     saved = _errors(request, lambda: attachments.add(app, announcement, items, who.user))
     return JSONResponse([attachments.serialize(announcement, f) for f in saved], status_code=201)
 

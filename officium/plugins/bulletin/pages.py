@@ -22,7 +22,16 @@ from officium.core.registry import Widget
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
 from officium.core.workflow import panel
 from officium.core.workflow.engine import Conflict, WorkflowError
-from officium.plugins.bulletin import access, announcements, attachments, board, columns, receipts, scopes
+from officium.plugins.bulletin import (
+    access,
+    announcements,
+    attachments,
+    board,
+    columns,
+    guard,
+    receipts,
+    scopes,
+)
 from officium.plugins.bulletin.announcements import STATE_TITLES, BulletinError
 from officium.plugins.bulletin.columns import ColumnError
 from officium.plugins.bulletin.models import APPROVALS, IMPORTANCES, Announcement, Column, Version
@@ -265,7 +274,14 @@ def _save(request: Request, who: scopes.Viewer, announcement: Announcement | Non
             outcome = announcements.send_on(app, who, saved, request)
         return saved, outcome
 
-    if request.method == "POST":
+    refused = (
+        guard.refusal(request, data, attachments.uploads(form.get("files")))
+        if request.method == "POST"
+        else {}
+    )
+    if refused:
+        errors = refused
+    elif request.method == "POST":
         try:
             saved, outcome = run(request, work)
         except BulletinError as exc:
@@ -289,7 +305,7 @@ def _save(request: Request, who: scopes.Viewer, announcement: Announcement | Non
     return render(
         request,
         "bulletin/form.html",
-        status_code=400 if errors else 200,
+        status_code=422 if refused else 400 if errors else 200,
         a=announcement,
         state=_state(announcement, app.clock()) if announcement is not None else None,
         values=values,

@@ -75,7 +75,7 @@ def bureau(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Bureau]:
             PasswordHasher(time_cost=1, memory_cost=64, parallelism=1),
         )
         clock = FakeClock()
-        app = make_site(tmp_path_factory.mktemp("bulletin"), plugins=["bulletin"], clock=clock)
+        app = make_site(tmp_path_factory.mktemp("bulletin"), plugins=["bulletin", "search"], clock=clock)
         try:
             yield build(app, clock)
         finally:

@@ -169,3 +169,34 @@ def test_attachments_through_the_api(bureau, people, column):
     )
     assert api(zhou, "POST", f"/announcements/{created['id']}/files/{file_id}/delete").status_code == 200
     assert api(zhou, "GET", f"/announcements/{created['id']}").json()["attachments"] == []
+
+
+def test_classified_material_is_refused(bureau, people, column):
+    from officium.core.audit import AuditEntry
+
+    zhou = people("zhou")
+    page = zhou.post(
+        "/bulletin/new",
+        data={
+            "csrf_token": zhou.csrf,
+            "column": str(column),
+            "title": "机密★10年 关于某事项的通报",
+            "body": "<p>正文</p>",
+            "action": "submit",
+        },
+    )
+    assert page.status_code == 422
+    assert "密级标志" in page.text
+    by_api = api(
+        zhou, "POST", "/announcements", json={"column": column, "title": "通报", "body": "<p>密级：秘密</p>"}
+    )
+    assert by_api.status_code == 422
+    assert by_api.json()["error"]["code"] == "secrecy_refused"
+    with_file = zhou.post(
+        "/bulletin/new",
+        data={"csrf_token": zhou.csrf, "column": str(column), "title": "附件通报", "body": "<p>见附件</p>"},
+        files=[("files", ("通报.txt", "秘密★1年\n内容".encode(), "text/plain"))],
+    )
+    assert with_file.status_code == 422
+    assert not Announcement.select().where(Announcement.title.contains("通报")).exists()
+    assert AuditEntry.select().where(AuditEntry.action == "bulletin.secrecy_refused").count() == 3
