@@ -12,12 +12,14 @@ from officium.core.audit import AuditEntry
 from officium.core.db import write_transaction
 from officium.core.files import attachments_of
 from officium.core.notifications import Notification
+from officium.core.search import SearchQuery, search
 from officium.core.search.models import SearchDoc
 from officium.core.workflow import engine
 from officium.core.workflow.models import Instance, WorkItem
+from officium.plugins.docs_incoming import service
 from officium.plugins.docs_incoming.models import Assignment, IncomingDocument
 from officium.testing import app_client, login
-from tests.plugins.docs_incoming.conftest import form
+from tests.plugins.docs_incoming.conftest import docx_bytes, form
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -200,12 +202,13 @@ def test_the_whole_flow_through_the_pages(site, bureau):
         == "done"
     )
 
-    # the search entry carries the instructions and the result, readable by those who handled it
+    # the search entry carries the instructions and the result (see also the search test below)
     entry = SearchDoc.get(
         SearchDoc.source == "docs_incoming.document", SearchDoc.record_id == str(document.id)
     )
-    assert "请人事处牵头，抓紧落实。" in entry.body and "已部署专项检查" in entry.body
     assert entry.from_unit == "海关总署办公厅" and document.number in entry.doc_number
+    hits = search(site, b.wu, SearchQuery(text="已部署专项检查")).hits
+    assert str(document.id) in [h.doc.record_id for h in hits]
     actions = {e.action for e in AuditEntry.select().where(AuditEntry.object_id == str(document.id))}
     assert {
         "docs_incoming.register",
@@ -340,3 +343,30 @@ def test_a_document_ended_by_the_workflow_administrator_is_closed(site, bureau):
         engine.close(site, instance.id, bureau.sun, "重复来文，终止办理。")
     document = IncomingDocument.get_by_id(document.id)
     assert document.status == "closed" and document.status_title == "已终止"
+
+
+def test_search_finds_instructions_and_attached_text_for_those_who_handled_it(site, bureau):
+    document = IncomingDocument.get(IncomingDocument.doc_number == "署办函〔2026〕31号")
+
+    def found(user, text):
+        result = search(site, user, SearchQuery(text=text))
+        return [h.doc.record_id for h in result.hits]
+
+    assert str(document.id) in found(bureau.chen, "抓紧落实")  # a leader's instruction
+    assert str(document.id) in found(bureau.li, "冷链食品")  # a 协办 unit's clerk
+    assert str(document.id) in found(bureau.sun, "冷链食品")  # the office (docs_incoming.manage)
+    assert str(document.id) not in found(bureau.ma, "冷链食品")
+    assert str(document.id) not in found(bureau.qian, "冷链食品")
+
+
+def test_search_finds_the_text_of_attached_files(site, bureau):
+    with write_transaction(site.db):
+        document = service.register(
+            site,
+            unit=bureau.bgs,
+            actor=bureau.wu,
+            data=form("", doc_number="附件〔2026〕1号", title="关于报送材料的函", doc_type="函"),
+            uploads=[("材料.docx", docx_bytes("请于月底前报送进口肉类查验台账。"))],
+        )
+    hits = search(site, bureau.wu, SearchQuery(text="查验台账")).hits
+    assert str(document.id) in [h.doc.record_id for h in hits]
