@@ -40,7 +40,7 @@ from officium.core.identity.models import Unit, User
 from officium.core.migrations_runner import upgrade
 from officium.core.search import SearchQuery, search
 from officium.core.search.index import fts_columns, is_postgres, tsvector_literal
-from officium.core.search.models import SearchDoc, SearchReader
+from officium.core.search.models import SearchDoc, SearchReader, SearchText
 from officium.testing import add_user, make_plugin
 
 BATCH = 2000
@@ -208,8 +208,6 @@ def make_record(
         "module": "bench",
         "title": title,
         "url": f"/bench/{i}",
-        "body": body,
-        "attachments_text": sentence(rng, topic) * 3 if rng.random() < 0.2 else "",
         "doc_number": number,
         "from_unit": rng.choice(ORGS) if incoming else "",
         "issuer_unit": "" if incoming else "江西出入境检验检疫局",
@@ -230,7 +228,12 @@ def make_record(
         readers = [("user", str(rng.choice(users))) for _ in range(3)]
     else:
         readers = [("permission", "bench.read_all")]
-    return doc, list(dict.fromkeys(readers))
+    text = {
+        "doc": i,
+        "body": body,
+        "attachments_text": sentence(rng, topic) * 3 if rng.random() < 0.2 else "",
+    }
+    return doc, text, list(dict.fromkeys(readers))
 
 
 def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2026) -> float:
@@ -240,17 +243,19 @@ def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2
     pg = is_postgres(app)
     t0 = time.perf_counter()
     for first in range(1, total + 1, BATCH):
-        docs, readers, fts = [], [], []
+        docs, texts, readers, fts = [], [], [], []
         for i in range(first, min(first + BATCH, total + 1)):
-            doc, rows = make_record(rng, i, units, users, start)
+            doc, text, rows = make_record(rng, i, units, users, start)
             docs.append(doc)
+            texts.append(text)
             readers += [(i, kind, value) for kind, value in rows]
-            columns = fts_columns(SearchDoc(**doc))
+            columns = fts_columns(SearchDoc(**doc), text["body"], text["attachments_text"])
             fts.append(
                 (i, tsvector_literal(columns)) if pg else (i, *(" ".join(t) for t in columns.values()))
             )
         with write_transaction(app.db):
             SearchDoc.insert_many(docs).execute()
+            SearchText.insert_many(texts).execute()
             SearchReader.insert_many(
                 readers, fields=[SearchReader.doc, SearchReader.kind, SearchReader.value]
             ).execute()

@@ -374,3 +374,17 @@ def test_reindex_rebuilds_a_source_from_its_records(corpus):
             reindex(corpus, "nosuch")
     finally:
         RECORDS.clear()
+
+
+def test_huge_result_sets_are_ordered_by_title_match_then_date(corpus, monkeypatch):
+    put(corpus, "h1", "值班表", body="轮休 轮休 轮休 轮休 轮休", date="2024-01-01")
+    put(corpus, "h2", "春节安排", body="轮休一次", date="2026-01-01")
+    put(corpus, "h3", "轮休制度", body="", date="2020-01-01")
+    try:
+        assert ids(find(corpus, "clerk", "轮休")) == ["h3", "h1", "h2"]  # title first, then by score
+        monkeypatch.setattr("officium.core.search.query.RANK_LIMIT", 2)
+        assert ids(find(corpus, "clerk", "轮休")) == ["h3", "h2", "h1"]  # title first, then the newest
+    finally:
+        with write_transaction(corpus.db):
+            for record in ("h1", "h2", "h3"):
+                remove_entry(corpus, "memo.note", record)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import PostgresqlDatabase
 
-from officium.core.search.models import SearchDoc, SearchReader
+from officium.core.search.models import SearchDoc, SearchReader, SearchText
 from officium.core.search.segment import field_tokens
 
 if TYPE_CHECKING:
@@ -126,8 +126,6 @@ def index_entry(app: OfficiumApp, entry: SearchEntry) -> SearchDoc:
         "module": entry.source.split(".", 1)[0],
         "title": _text(entry.title)[:500],
         "url": _text(entry.url)[:500],
-        "body": _text(entry.body),
-        "attachments_text": _text(entry.attachments_text),
         "doc_number": _text(entry.fields.get("doc_number"))[:100],
         "from_unit": _text(entry.fields.get("from_unit"))[:200],
         "issuer_unit": _text(entry.fields.get("issuer_unit"))[:200],
@@ -149,13 +147,16 @@ def index_entry(app: OfficiumApp, entry: SearchEntry) -> SearchDoc:
             for key, value in values.items():
                 setattr(doc, key, value)
             SearchReader.delete().where(SearchReader.doc == doc.id).execute()
+            SearchText.delete().where(SearchText.doc == doc.id).execute()
+        body, attachments = _text(entry.body), _text(entry.attachments_text)
+        SearchText.insert(doc=doc.id, body=body, attachments_text=attachments).execute()
         rows = entry.readers.rows()
         if rows:
             SearchReader.insert_many(
                 [(doc.id, kind, value) for kind, value in rows],
                 fields=[SearchReader.doc, SearchReader.kind, SearchReader.value],
             ).execute()
-        _write_fts(app, doc)
+        _write_fts(app, fts_columns(doc, body, attachments), doc.id)
     return doc
 
 
@@ -167,6 +168,7 @@ def remove_entry(app: OfficiumApp, source: str, record_id: Any) -> bool:
             return False
         _delete_fts(app, [doc.id])
         SearchReader.delete().where(SearchReader.doc == doc.id).execute()
+        SearchText.delete().where(SearchText.doc == doc.id).execute()
         doc.delete_instance()
     return True
 
@@ -179,6 +181,7 @@ def remove_module(app: OfficiumApp, sources: Iterable[str]) -> int:
         chunk = ids[start : start + 500]
         _delete_fts(app, chunk)
         SearchReader.delete().where(SearchReader.doc.in_(chunk)).execute()
+        SearchText.delete().where(SearchText.doc.in_(chunk)).execute()
         SearchDoc.delete().where(SearchDoc.id.in_(chunk)).execute()
     return len(ids)
 
@@ -190,14 +193,14 @@ def is_postgres(app: OfficiumApp) -> bool:
     return isinstance(app.db, PostgresqlDatabase)
 
 
-def fts_columns(doc: SearchDoc) -> dict[str, list[str]]:
+def fts_columns(doc: SearchDoc, body: str, attachments: str) -> dict[str, list[str]]:
     """The token lists of the five full-text fields of a document, in ranking order."""
     return {
         "title": field_tokens(doc.title),
         "doc_number": field_tokens(doc.doc_number),
         "extra": field_tokens(" ".join([doc.from_unit, doc.issuer_unit, doc.doc_type, doc.urgency])),
-        "body": field_tokens(doc.body),
-        "attachments": field_tokens(doc.attachments_text),
+        "body": field_tokens(body),
+        "attachments": field_tokens(attachments),
     }
 
 
@@ -218,20 +221,19 @@ def tsvector_literal(columns: Mapping[str, list[str]]) -> str:
     return " ".join(f"'{token}':{','.join(p[:256])}" for token, p in positions.items())
 
 
-def _write_fts(app: OfficiumApp, doc: SearchDoc) -> None:
-    columns = fts_columns(doc)
+def _write_fts(app: OfficiumApp, columns: dict[str, list[str]], doc_id: int) -> None:
     if is_postgres(app):
         app.db.execute_sql(
             "INSERT INTO core_search_fts (doc_id, fts) VALUES (%s, %s::tsvector) "
             "ON CONFLICT (doc_id) DO UPDATE SET fts = EXCLUDED.fts",
-            (doc.id, tsvector_literal(columns)),
+            (doc_id, tsvector_literal(columns)),
         )
     else:
-        app.db.execute_sql("DELETE FROM core_search_fts WHERE rowid = ?", (doc.id,))
+        app.db.execute_sql("DELETE FROM core_search_fts WHERE rowid = ?", (doc_id,))
         app.db.execute_sql(
             "INSERT INTO core_search_fts (rowid, title, doc_number, extra, body, attachments) "
             "VALUES (?, ?, ?, ?, ?, ?)",
-            (doc.id, *(" ".join(tokens) for tokens in columns.values())),
+            (doc_id, *(" ".join(tokens) for tokens in columns.values())),
         )
 
 

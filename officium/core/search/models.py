@@ -1,7 +1,7 @@
 """The search index tables: one row per indexed record and the rows saying who may read it.
 
 The full-text part lives beside them in ``core_search_fts`` (an FTS5 table on SQLite, a tsvector column
-with a GIN index on PostgreSQL), created by migration 0008/0009 and written only by
+with a GIN index on PostgreSQL), created by migration 0009 and written only by
 :mod:`officium.core.search.index`.  It is not a Peewee model because its shape differs per database.
 """
 
@@ -17,15 +17,16 @@ READER_KINDS = ("user", "unit", "permission", "everyone")
 
 
 class SearchDoc(BaseModel):
-    """One indexed record, keyed by ``(source, record_id)``; the raw text is kept for snippets."""
+    """One indexed record, keyed by ``(source, record_id)``: what results show and filter on.
+
+    The long text lives in :class:`SearchText`, so that counting and grouping many matches reads short rows.
+    """
 
     source = CharField(max_length=64)
     record_id = CharField(max_length=64)
     module = CharField(max_length=32, index=True)
     title = CharField(max_length=500)
     url = CharField(max_length=500)
-    body = TextField(default="")
-    attachments_text = TextField(default="")
     doc_number = CharField(max_length=100, default="")
     from_unit = CharField(max_length=200, default="")
     issuer_unit = CharField(max_length=200, default="")
@@ -42,6 +43,17 @@ class SearchDoc(BaseModel):
         indexes = ((("source", "record_id"), True),)
 
 
+class SearchText(BaseModel):
+    """The raw body and attachment text of a :class:`SearchDoc`, read only for the snippets of one page."""
+
+    doc = ForeignKeyField(SearchDoc, primary_key=True, on_delete="CASCADE")
+    body = TextField(default="")
+    attachments_text = TextField(default="")
+
+    class Meta:
+        table_name = "core_search_text"
+
+
 class SearchReader(BaseModel):
     """Who may find a :class:`SearchDoc`: ``kind`` is one of :data:`READER_KINDS`, ``value`` its id or name."""
 
@@ -54,4 +66,4 @@ class SearchReader(BaseModel):
         indexes = ((("doc", "kind", "value"), False), (("kind", "value"), False))
 
 
-MODELS = [SearchDoc, SearchReader]
+MODELS = [SearchDoc, SearchText, SearchReader]

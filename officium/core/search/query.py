@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 from officium.core.identity.access import permissions_of
 from officium.core.identity.models import Unit, User
 from officium.core.search.index import is_postgres
-from officium.core.search.models import SearchDoc
+from officium.core.search.models import SearchDoc, SearchText
 from officium.core.search.segment import Term, normalise, parse_query
 
 if TYPE_CHECKING:
@@ -36,6 +36,9 @@ SORTS = {"relevance": "相关度", "date": "日期"}
 #: Facet keys and their Chinese labels, in the order the results page shows them.
 FACETS = {"module": "模块", "year": "年度", "unit": "单位", "doc_type": "文种"}
 SNIPPET_CHARS = 120
+#: Above this many visible matches results are ordered by "title or 文号 matched", then date, not by score.
+RANK_LIMIT = 20_000
+_SQLITE_RANK_IDS = "SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH {p}"
 
 
 @dataclass
@@ -252,6 +255,13 @@ def search(app: OfficiumApp, user: User | None, query: SearchQuery, *, facets: b
     by_date = "d.date DESC NULLS LAST, d.id DESC"
     if match is None or query.sort == "date":
         order = by_date
+    elif total > RANK_LIMIT:
+        # Scoring every one of a huge number of matches costs more than the rest of the query together;
+        # the title/文号 matches still come first, then the newest.
+        order = (
+            f"(f.fts @@ {p}::tsquery) DESC, " if pg else f"(d.id IN ({_SQLITE_RANK_IDS.format(p=p)})) DESC, "
+        ) + by_date
+        order_params = [match.rank_expr]
     elif pg:
         order = (
             f"(f.fts @@ {p}::tsquery) DESC, ts_rank('{{0.1, 0.3, 1.0, 1.0}}'::float4[], f.fts, {p}::tsquery) DESC, "
@@ -260,25 +270,30 @@ def search(app: OfficiumApp, user: User | None, query: SearchQuery, *, facets: b
         order_params = [match.rank_expr, match.expr]
     else:
         order = (
-            f"(d.id IN (SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH {p})) DESC, "
-            f"bm25(core_search_fts, 10.0, 10.0, 3.0, 1.0, 0.5), " + by_date
+            f"(d.id IN ({_SQLITE_RANK_IDS.format(p=p)})) DESC, bm25(core_search_fts, 10.0, 10.0, 3.0, 1.0, 0.5), "
+            + by_date
         )
         order_params = [match.rank_expr]
-    ids = [
-        row[0]
-        for row in app.db.execute_sql(
-            f"SELECT d.id FROM {source} WHERE {sql_where} ORDER BY {order} LIMIT {p} OFFSET {p}",
-            [*params, *order_params, per_page, (page - 1) * per_page],
-        ).fetchall()
-    ]
+    ids = (
+        []
+        if total == 0
+        else [
+            row[0]
+            for row in app.db.execute_sql(
+                f"SELECT d.id FROM {source} WHERE {sql_where} ORDER BY {order} LIMIT {p} OFFSET {p}",
+                [*params, *order_params, per_page, (page - 1) * per_page],
+            ).fetchall()
+        ]
+    )
     docs = {d.id: d for d in SearchDoc.select().where(SearchDoc.id.in_(ids))} if ids else {}
+    texts = {t.doc_id: t for t in SearchText.select().where(SearchText.doc.in_(ids))} if ids else {}
     words = _highlight_words(query)
     titles = _module_titles(app)
     hits = [
         SearchHit(
             doc=docs[i],
             title_html=highlight(docs[i].title, words),
-            snippet_html=snippet(docs[i], words),
+            snippet_html=snippet(texts.get(i), words),
             module_title=titles.get(docs[i].module, docs[i].module),
         )
         for i in ids
@@ -351,10 +366,12 @@ def highlight(text: str, words: list[str]) -> Markup:
     return Markup("").join(out)
 
 
-def snippet(doc: SearchDoc, words: list[str], size: int = SNIPPET_CHARS) -> Markup:
+def snippet(text_row: SearchText | None, words: list[str], size: int = SNIPPET_CHARS) -> Markup:
     """About ``size`` characters of the body (or of the attachments) around the first match, highlighted."""
     pattern = _pattern(words)
-    for prefix, text in (("", doc.body or ""), ("附件：", doc.attachments_text or "")):
+    body = text_row.body if text_row is not None else ""
+    attachments = text_row.attachments_text if text_row is not None else ""
+    for prefix, text in (("", body or ""), ("附件：", attachments or "")):
         text = " ".join(text.split())
         found = pattern.search(_folded(text)) if pattern is not None else None
         if found is None:
@@ -364,5 +381,5 @@ def snippet(doc: SearchDoc, words: list[str], size: int = SNIPPET_CHARS) -> Mark
         lead = "…" if start > 0 else ""
         tail = "…" if start + size < len(text) else ""
         return Markup(escape(prefix + lead)) + highlight(piece, words) + escape(tail)
-    text = " ".join((doc.body or "").split())
+    text = " ".join((body or "").split())
     return highlight(text[:size] + ("…" if len(text) > size else ""), words)
