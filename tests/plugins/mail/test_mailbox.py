@@ -38,9 +38,10 @@ def test_recall_before_and_after_reading(people):
 
 def test_recall_through_the_page_after_everyone_read(people):
     people["sun"].send(to="qian", subject="都读了")
+    mine = people["sun"].find("都读了", "sent")
+    assert f"/mail/{mine['id']}/recall" in people["sun"].get(f"/mail/{mine['id']}").text
     copy = people["qian"].find("都读了")
     people["qian"].get(f"/mail/{copy['id']}")
-    mine = people["sun"].find("都读了", "sent")
     page = people["sun"].get(f"/mail/{mine['id']}").text
     assert "/recall" not in page  # no 撤回 button once everyone has read it
     response = people["sun"].post(f"/mail/{mine['id']}/recall", data={})
