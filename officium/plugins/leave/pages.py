@@ -174,6 +174,9 @@ def detail(request: Request, errors: dict[str, str] | None = None, status_code: 
         and not leave.delegation_id
         and requests.delegation_enabled(app),
         documents=attachments.of(leave),
+        balance=balances.balance(leave.user, leave.leave_type, leave.year)
+        if leave.leave_type.balance_required
+        else None,
         half_end=HALF_END,
         errors=errors or {},
         values={k: v for k, v in request.state.form.items() if isinstance(v, str)},

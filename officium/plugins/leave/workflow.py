@@ -1,15 +1,16 @@
 """The approval workflow of a leave request.  Which steps apply was decided from HR's rules when the
 request was filed and travels in the instance's fields as ``chain``; a step not in it is skipped.
 
-The HR step goes to every holder of the plugin's ``hr_officer`` role wherever granted (``site_role``):
-HR officers sit in 人事处, not in the requester's unit tree.
+The HR step goes to every active holder of the plugin's ``hr_officer`` role wherever granted (HR officers
+sit in 人事处, not in the requester's unit tree), except the requester themselves when another one exists.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from officium.core.workflow.definition import Step, Workflow, site_role, supervising_leader, unit_leader
+from officium.core.identity.models import RoleGrant, User
+from officium.core.workflow.definition import Step, Workflow, computed, supervising_leader, unit_leader
 
 NAME = "request"
 KEY = f"leave.{NAME}"
@@ -21,6 +22,22 @@ def _in_chain(step: str):
         return step in fields.get("chain", [])
 
     return when
+
+
+def hr_officers(app: Any, instance: Any) -> list[User]:
+    """Who records a request for 人事处."""
+    from officium.plugins.leave.models import LeaveRequest
+
+    leave = LeaveRequest.get_or_none(LeaveRequest.id == int(instance.object_id))
+    found = list(
+        User.select()
+        .join(RoleGrant, on=(RoleGrant.user == User.id))
+        .where((RoleGrant.role == HR_ROLE) & (User.status == "active"))
+        .order_by(User.id)
+        .distinct()
+    )
+    others = [u for u in found if leave is None or u.id != leave.user_id]
+    return others or found
 
 
 def _finished(ctx: Any) -> None:
@@ -41,7 +58,7 @@ WORKFLOW = Workflow(
     steps=(
         Step("unit", "单位负责人审批", unit_leader(), days=1, when=_in_chain("unit")),
         Step("supervising", "分管局领导审批", supervising_leader(), days=2, when=_in_chain("supervising")),
-        Step("hr", "人事处备案", site_role(HR_ROLE), days=2, when=_in_chain("hr")),
+        Step("hr", "人事处备案", computed(hr_officers, "人事处人事干部"), days=2, when=_in_chain("hr")),
     ),
     on_finish=_finished,
     on_close=_closed,

@@ -180,6 +180,7 @@ def test_chain_by_days(site: Site):
     short = site.file("zhaoliu", leave_type="personal", start_date="2026-04-07", end_date="2026-04-09")
     assert short["days"] == 3 and short["chain"] == ["unit", "hr"]
     assert site.handlers(short["id"]) == [("unit", "xxhld")]
+    assert "下一步：人事处备案（人事处人事干部）" in site("xxhld").page(f"/leave/{short['id']}").text
     assert site.approve_all(short["id"]) == [("unit", "xxhld"), ("hr", "hr")]
     assert site("zhaoliu").get(f"/api/v1/leave/requests/{short['id']}").json()["status"] == "approved"
     long = site.file("zhaoliu", leave_type="personal", start_date="2026-04-13", end_date="2026-04-16")
@@ -278,6 +279,8 @@ def test_cancellation_and_return_restore_the_balance(site: Site):
     assert available(site, "lisi") == 10
     leave = site.file("lisi", leave_type="annual", start_date="2026-04-13", end_date="2026-04-17")
     assert leave["days"] == 5 and available(site, "lisi") == 5  # pending days are held
+    # the approver sees the balance beside the request
+    assert "可用 5 天" in site("xxhld").page(f"/leave/{leave['id']}").text
     site.approve_all(leave["id"])
     assert available(site, "lisi") == 5
     # before it starts: 销假 is refused, 撤销 gives the days back
