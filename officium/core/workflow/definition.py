@@ -103,7 +103,9 @@ class Step:
 
     ``when(fields)`` skips the step when it returns False (e.g. only documents over a threshold go to the
     bureau leader).  ``days`` is the time limit in working days.  ``on_complete(ctx)`` runs in the same
-    transaction when the step is done (assign a 文号, apply a seal, deduct leave).
+    transaction when the step is done (assign a 文号, apply a seal, deduct leave).  ``delegable=False``
+    keeps the step's work with the person it names even while they have delegated their work (外出授权):
+    用印 by the seal's custodian is the case the regulation names (seal custody is never delegated).
     """
 
     name: str
@@ -113,6 +115,7 @@ class Step:
     days: int | None = None
     when: Callable[[Mapping[str, Any]], bool] | None = None
     on_complete: Callable[[Any], None] | None = None
+    delegable: bool = True
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:

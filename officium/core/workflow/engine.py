@@ -166,9 +166,15 @@ def resolve(
     return [u for u in dict.fromkeys(found) if u.is_active]
 
 
-def _route(app: OfficiumApp, user: User, plugin: str) -> tuple[User, User | None]:
-    """Who holds new work of ``user``: a delegate (外出授权) when one is active, else the user."""
-    delegate = app.hook.workflow_assignee(app=app, user=user, plugin=plugin)
+def _route(app: OfficiumApp, user: User, instance: Instance, step: str) -> tuple[User, User | None]:
+    """Who holds new work of ``user`` at ``step``: a delegate (外出授权) when one is active, else the user.
+
+    A step declared ``delegable=False`` (用印: seal custody) always stays with the person it names.
+    """
+    workflow = workflow_of(app, instance)
+    if step in workflow.step_index and not workflow.step(step).delegable:
+        return user, None
+    delegate = app.hook.workflow_assignee(app=app, user=user, plugin=instance.plugin)
     if delegate is not None and delegate.id != user.id and delegate.is_active:
         return delegate, user
     return user, None
@@ -187,7 +193,7 @@ def _new_item(
     days: int | None = None,
 ) -> WorkItem:
     now = app.clock()
-    assignee, principal = _route(app, user, instance.plugin)
+    assignee, principal = _route(app, user, instance, step)
     item = WorkItem.create(
         instance=instance,
         plugin=instance.plugin,
@@ -548,7 +554,7 @@ def add_signers(
 def _reopen(app: OfficiumApp, instance: Instance, item: WorkItem) -> None:
     """Put a withdrawn item back in play, with whoever holds its owner's work now (a delegation may have
     started or ended since it was done)."""
-    assignee, principal = _route(app, item.principal or item.assignee, instance.plugin)
+    assignee, principal = _route(app, item.principal or item.assignee, instance, item.step)
     WorkItem.update(
         state="open", done_at=None, action="", opinion="", actor=None, assignee=assignee, principal=principal
     ).where(WorkItem.id == item.id).execute()
@@ -743,7 +749,7 @@ def reassign(
         raise Conflict("该事项已被处理。")
     if not reason.strip():
         raise WorkflowError("请填写改派原因。", field="opinion")
-    assignee, principal = _route(app, to_user, instance.plugin)
+    assignee, principal = _route(app, to_user, instance, item.step)
     WorkItem.update(assignee=assignee, principal=principal).where(WorkItem.id == item_id).execute()
     notifications.on_new_item(app, WorkItem.get_by_id(item_id))
     _log(

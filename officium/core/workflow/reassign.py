@@ -137,7 +137,7 @@ def reassign_open_work(app: OfficiumApp, user: User, change: UserChange) -> list
                 item.principal_id,
             ):
                 continue  # acted on meanwhile
-            assignee, principal = _route(app, target, instance.plugin)
+            assignee, principal = _route(app, target, instance, item.step)
             WorkItem.update(assignee=assignee, principal=principal).where(WorkItem.id == item.id).execute()
             moved.append(WorkItem.get_by_id(item.id))
             notifications.on_new_item(app, moved[-1])  # new work for its holder: 新的待办

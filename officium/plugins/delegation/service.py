@@ -203,6 +203,18 @@ def held_count(delegation: Delegation) -> int:
     )
 
 
+def _fixed_steps(app: OfficiumApp) -> Any:
+    """A condition excluding the work items of steps declared ``delegable=False`` (用印: seal custody)."""
+    condition = None
+    for key, workflow in app.registry.workflows.items():
+        plugin = key.split(".", 1)[0]
+        for step in workflow.steps:
+            if not step.delegable:
+                clause = (WorkItem.plugin == plugin) & (WorkItem.step == step.name)
+                condition = clause if condition is None else (condition | clause)
+    return ~condition if condition is not None else None
+
+
 def _lock_documents(app: OfficiumApp, principal_id: int) -> None:
     """On PostgreSQL, lock the documents whose items may move, as the engine's actions do, in id order.
 
@@ -235,20 +247,18 @@ def reconcile(app: OfficiumApp, principal_id: int, now: datetime | None = None) 
             clause = (WorkItem.assignee == delegation.delegate_id) & _scope_condition(delegation)
             keep = clause if keep is None else (keep | clause)
         held = held & ~keep
-    returned = (
-        WorkItem.update(assignee=principal_id, principal=None).where(_open(held)).execute()
-    )
+    returned = WorkItem.update(assignee=principal_id, principal=None).where(_open(held)).execute()
     moved = 0
+    fixed = _fixed_steps(app)
     for delegation in active:
+        movable = (
+            (WorkItem.assignee == principal_id) & WorkItem.principal.is_null() & _scope_condition(delegation)
+        )
+        if fixed is not None:
+            movable = movable & fixed
         moved += (
             WorkItem.update(assignee=delegation.delegate_id, principal=principal_id)
-            .where(
-                _open(
-                    (WorkItem.assignee == principal_id)
-                    & WorkItem.principal.is_null()
-                    & _scope_condition(delegation)
-                )
-            )
+            .where(_open(movable))
             .execute()
         )
     return moved, returned
@@ -602,9 +612,7 @@ def _lock_user(app: OfficiumApp, user: User) -> None:
         User.select(User.id).where(User.id == user.id).for_update().execute()
 
 
-def create(
-    app: OfficiumApp, principal: User, draft: Draft, request: Request | None = None
-) -> Delegation:
+def create(app: OfficiumApp, principal: User, draft: Draft, request: Request | None = None) -> Delegation:
     """Store a delegation after checking the rules; when it starts now, move the items in this transaction."""
     now = app.clock()
     with write_transaction(app.db):
@@ -644,9 +652,7 @@ def create(
     return Delegation.get_by_id(delegation.id)
 
 
-def revoke(
-    app: OfficiumApp, delegation: Delegation, actor: User, request: Request | None = None
-) -> int:
+def revoke(app: OfficiumApp, delegation: Delegation, actor: User, request: Request | None = None) -> int:
     """我已返回: end the principal's delegation now and give the unfinished items back; return how many."""
     now = app.clock()
     with write_transaction(app.db):
