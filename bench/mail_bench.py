@@ -1,0 +1,186 @@
+"""电子邮件 inbox latency at scale: N messages (default 1,000,000) for 10,000 users.
+
+Each message is stored once with one ``mail_copy`` row per recipient (1-4 people, to or cc, and one in
+twenty also to a unit mailbox) plus the sender's own row, as the plugin stores it.  Then sample users sign
+in through the real login form and the inbox page (``/mail/``, rendered), the inbox JSON
+(``/api/v1/mail/messages``) and a Chinese search of the inbox are timed in-process through the ASGI app.
+It prints median and p95 per page, and the plan of the inbox query.
+
+Run:  .venv/bin/python bench/mail_bench.py [--messages 1000000] [--users 10000]
+      [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from seed import PASSWORD, PREFIX, progress, seed_site  # noqa: E402
+
+from officium.core.app import create_app  # noqa: E402
+from officium.core.config import SiteConfig  # noqa: E402
+from officium.core.db import write_transaction  # noqa: E402
+from officium.core.identity.models import Unit, User  # noqa: E402
+from officium.plugins.mail import boxes  # noqa: E402
+from officium.plugins.mail.models import Copy, Message  # noqa: E402
+from officium.testing import app_client, login  # noqa: E402
+
+PLUGINS = ["mail"]
+BATCH = 2000
+PAGES = {
+    "收件箱 page": "/mail/",
+    "收件箱 JSON": "/api/v1/mail/messages?box=inbox",
+    "搜索 防汛": "/mail/?q=%E9%98%B2%E6%B1%9B",
+}
+SUBJECTS = [
+    "关于防汛值班安排的通知",
+    "会议纪要",
+    "请报送年度统计数据",
+    "转发：检验检疫工作要点",
+    "周例会安排",
+]
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="电子邮件 inbox latency at N messages.")
+    parser.add_argument("--messages", type=int, default=1_000_000, help="messages to seed")
+    parser.add_argument("--users", type=int, default=10_000, help="accounts in the site")
+    parser.add_argument("--units", type=int, default=300, help="organisational units")
+    parser.add_argument("--sample-users", type=int, default=20, help="users whose pages are timed")
+    parser.add_argument("--repeat", type=int, default=10, help="requests per page and user")
+    parser.add_argument("--database-url", help="PostgreSQL URL (default: SQLite in a temporary site)")
+    parser.add_argument("--site", type=Path, help="site folder (default: a temporary one)")
+    return parser.parse_args(argv)
+
+
+def fill(app, user_ids: list[int], unit_ids: list[int], total: int, rng: random.Random) -> int:
+    """Insert ``total`` sent messages with their copies; return the number of copies."""
+    now = app.clock()
+    made = copies = 0
+    while made < total:
+        count = min(BATCH, total - made)
+        with write_transaction(app.db):
+            first = (Message.select(Message.id).order_by(Message.id.desc()).scalar() or 0) + 1
+            messages, rows = [], []
+            for n in range(count):
+                at = now - timedelta(minutes=rng.randrange(0, 365 * 24 * 60))
+                sender = rng.choice(user_ids)
+                subject = f"{rng.choice(SUBJECTS)}（{made + n}）"
+                messages.append(
+                    {
+                        "id": first + n,
+                        "sender": sender,
+                        "subject": subject,
+                        "body_html": f"<p>{subject}，请按时办理。</p>",
+                        "body_text": f"{subject}，请按时办理。",
+                        "state": "sent",
+                        "created_at": at,
+                        "updated_at": at,
+                        "sent_at": at,
+                    }
+                )
+                base = {"message": first + n, "read_at": None, "labels": "", "unit": None, "user": None}
+                rows.append(
+                    {**base, "user": sender, "kind": "from", "folder": "sent", "at": at, "read_at": at}
+                )
+                for person in rng.sample(user_ids, rng.randint(1, 4)):
+                    read = at + timedelta(hours=1) if rng.random() < 0.8 else None
+                    kind = "to" if rng.random() < 0.7 else "cc"
+                    rows.append(
+                        {**base, "user": person, "kind": kind, "folder": "inbox", "at": at, "read_at": read}
+                    )
+                if rng.random() < 0.05:
+                    rows.append(
+                        {**base, "unit": rng.choice(unit_ids), "kind": "to", "folder": "inbox", "at": at}
+                    )
+            Message.insert_many(messages).execute()
+            for start in range(0, len(rows), 1000):
+                Copy.insert_many(rows[start : start + 1000]).execute()
+            copies += len(rows)
+        made += count
+        progress("messages", made, total)
+    if not app.db.__class__.__name__.startswith("Sqlite"):
+        app.db.execute_sql(
+            "SELECT setval(pg_get_serial_sequence('mail_message', 'id'), (SELECT MAX(id) FROM mail_message))"
+        )
+    return copies
+
+
+def time_pages(app, usernames: list[str], repeat: int) -> dict[str, list[float]]:
+    """Sign each user in and time every page of :data:`PAGES` ``repeat`` times (after one warm-up)."""
+    timings: dict[str, list[float]] = {name: [] for name in PAGES}
+    for username in usernames:
+        with app_client(app) as client:
+            login(client, username, PASSWORD)
+            for name, url in PAGES.items():
+                response = client.get(url)
+                if response.status_code != 200:
+                    raise SystemExit(f"{url} answered {response.status_code} for {username}")
+                for _ in range(repeat):
+                    t0 = time.perf_counter()
+                    response = client.get(url)
+                    timings[name].append((time.perf_counter() - t0) * 1000)
+                    assert response.status_code == 200
+    return timings
+
+
+def summary(timings: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
+    """Median and p95 in milliseconds per page."""
+    out = {}
+    for name, values in timings.items():
+        ordered = sorted(values)
+        out[name] = (statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)])
+    return out
+
+
+def plan(app, user: User) -> str:
+    query = boxes.box_query(user, boxes.box_of(user, "inbox")).paginate(1, 20)
+    sql, params = query.sql()
+    prefix = "EXPLAIN QUERY PLAN " if app.db.__class__.__name__.startswith("Sqlite") else "EXPLAIN "
+    rows = app.db.execute_sql(prefix + sql, params).fetchall()
+    return "\n".join("    " + " | ".join(str(c) for c in row) for row in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    site = args.site or Path(tempfile.mkdtemp(prefix="officium-mail-bench-"))
+    print(f"site: {site}  database: {args.database_url or 'SQLite'}")
+    seed_site(site, args.users, args.units, database_url=args.database_url, plugins=PLUGINS)
+    app = create_app(SiteConfig.load(site))
+    rng = random.Random(10)
+    user_ids = [i for (i,) in User.select(User.id).where(User.username.startswith(PREFIX)).tuples()]
+    unit_ids = [i for (i,) in Unit.select(Unit.id).tuples()]
+    t0 = time.perf_counter()
+    copies = fill(app, user_ids, unit_ids, args.messages, rng)
+    print(f"== seeded {args.messages:,} messages, {copies:,} copies, in {time.perf_counter() - t0:,.0f} s")
+    app.db.execute_sql("ANALYZE")
+    samples = [
+        u.username
+        for u in User.select(User.username)
+        .where(User.username.startswith(PREFIX))
+        .order_by(User.id)
+        .limit(args.sample_users)
+    ]
+    results = summary(time_pages(app, samples, args.repeat))
+    print(
+        f"== {args.messages:,} messages, {len(user_ids):,} users, {len(samples)} sample users × {args.repeat}"
+    )
+    for name, (median, p95) in results.items():
+        print(f"  {name:<12} median {median:7.1f} ms   p95 {p95:7.1f} ms")
+    print("== plan of the inbox query")
+    print(plan(app, User.get(User.username == samples[0])))
+    app.db.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
