@@ -109,6 +109,7 @@ def new(request: Request) -> Response:
     """请假: the form (with a live day count when JavaScript runs); POST files the request."""
     app, user = request.state.app, current_user(request)
     errors: dict[str, str] = {}
+    status = 400
     values = {k: v for k, v in request.state.form.items() if isinstance(v, str)}
     if request.method == "POST":
         upload = request.state.form.get("document")
@@ -116,6 +117,7 @@ def new(request: Request) -> Response:
             leave = run(request, lambda: _file_with_document(app, user, values, upload, request))
         except LeaveError as exc:
             errors = exc.fields or {"": exc.message}
+            status = 422 if exc.status == 422 else 400
         except WorkflowError as exc:
             errors = {"": exc.message}
         else:
@@ -126,7 +128,7 @@ def new(request: Request) -> Response:
     return render(
         request,
         "leave/new.html",
-        status_code=400 if errors else 200,
+        status_code=status if errors else 200,
         values=values,
         errors=errors,
         people=_people_options(user),
@@ -141,7 +143,11 @@ def new(request: Request) -> Response:
 def _file_with_document(
     app: Any, user: Any, values: dict[str, str], upload: Any, request: Request
 ) -> LeaveRequest:
-    leave = requests.file(app, user, values, request)
+    files = []
+    if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
+        files.append((upload.filename, upload.file.read()))
+        upload.file.seek(0)
+    leave = requests.file(app, user, values, request, files)
     if leave.leave_type.document_required:
         attachments.attach_required(app, leave, upload, user)
     return leave

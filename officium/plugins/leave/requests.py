@@ -7,14 +7,14 @@ Everything runs inside the caller's transaction.  Functions that change somethin
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from peewee import PostgresqlDatabase
 
-from officium.core import audit, notifications
+from officium.core import audit, notifications, secrecy
 from officium.core.identity.models import RoleGrant, Unit, User
 from officium.core.registry import NotificationType, Permission
 from officium.core.workflow import engine
@@ -296,10 +296,29 @@ def title_of(leave: LeaveRequest) -> str:
     return f"{leave.user.name}的{leave.leave_type.name}申请（{fmt_days(leave.days)}天）"
 
 
+def refuse_classified(
+    data: Mapping[str, Any], files: Iterable[tuple[str, bytes]] = (), request: Request | None = None
+) -> None:
+    """涉密 guard: a reason (or certificate) carrying a classification mark is refused and the refusal
+    audited; nothing is stored."""
+    findings = secrecy.scan({"事由": _text(data, "reason")}, files)
+    if findings:
+        if request is not None:
+            secrecy.record_refusal(request, PLUGIN, findings)
+        message = secrecy.refusal_message(findings)
+        field = "reason" if any(f.where == "事由" for f in findings) else "document"
+        raise LeaveError(message, {field: message}, status=422)
+
+
 def file(
-    app: OfficiumApp, filer: User, data: Mapping[str, Any], request: Request | None = None
+    app: OfficiumApp,
+    filer: User,
+    data: Mapping[str, Any],
+    request: Request | None = None,
+    files: Iterable[tuple[str, bytes]] = (),
 ) -> LeaveRequest:
     """Check and store a request and submit it into the approval workflow."""
+    refuse_classified(data, files, request)
     person_name = _text(data, "user") or filer.username
     person = User.get_or_none(User.username == person_name)
     if person is not None:

@@ -387,3 +387,32 @@ def test_sick_leave_form_needs_a_certificate(site: Site):
     (doc,) = attachments_of("leave", "request", leave_id)
     assert site("fengyi").page(f"/leave/{leave_id}/documents/{doc.id}").content == pdf
     assert site("lisi").page(f"/leave/{leave_id}/documents/{doc.id}").status_code == 404
+
+
+def test_classified_marks_are_refused_and_the_refusal_audited(site: Site):
+    before = LeaveRequest.select().count()
+    api = site("zhouba").post(
+        "/api/v1/leave/requests",
+        {
+            "leave_type": "personal",
+            "start_date": "2026-09-14",
+            "end_date": "2026-09-14",
+            "reason": "处理机密★10年文件",
+        },
+    )
+    assert api.status_code == 422 and "reason" in api.json()["error"]["fields"]
+    page = site("zhouba").submit(
+        "/leave/new",
+        {
+            "leave_type": "personal",
+            "start_date": "2026-09-14",
+            "start_half": "am",
+            "end_date": "2026-09-14",
+            "end_half": "pm",
+            "reason": "密级：秘密",
+        },
+    )
+    assert page.status_code == 422 and 'id="f-reason-error"' in page.text
+    assert LeaveRequest.select().count() == before
+    refusals = AuditEntry.select().where(AuditEntry.action == "leave.secrecy_refused")
+    assert refusals.count() == 2 and {e.result for e in refusals} == {"refused"}
