@@ -237,6 +237,23 @@ def test_the_site_limit_refuses_the_body_before_reading_it(site, wang, monkeypat
     assert upload(wang, "大.pdf", b"%PDF-1.4\n" + b"1" * (1024 * 1024 - 100)).status_code == 200
 
 
+def test_a_large_text_field_is_accepted_and_a_broken_body_gets_a_chinese_message(site, wang):
+    body = "正文" * (1024 * 1024)  # 6 MB of UTF-8, over Starlette's default 1 MB per field
+    response = wang.post(
+        "/filebox/upload",
+        data={"csrf_token": wang.csrf, "body": body},
+        files={"file": ("长文.txt", "正文".encode(), "text/plain")},
+    )
+    assert response.status_code == 200, response.text[:300]
+    broken = wang.post(
+        "/filebox/upload",
+        content=b"--x\r\nContent-Type: text/plain\r\n\r\nno name\r\n--x--\r\n",
+        headers={"content-type": "multipart/form-data; boundary=x"},
+    )
+    assert broken.status_code == 400
+    assert "提交的表单无法处理" in broken.text
+
+
 def test_multipart_posts_still_need_the_csrf_token(site, wang):
     rows = Attachment.select().count()
     response = wang.post(

@@ -156,9 +156,14 @@ async def _check_csrf(
         # A body sent without Content-Length (chunked) is counted as it arrives and cut off at the limit.
         request._receive = _limited(request.receive, limit)
         try:
-            parsed = await request.form()
+            parsed = await request.form(max_part_size=MAX_FIELD_BYTES)
         except _BodyTooLarge:
             raise HTTPException(413, _too_large_message(app)) from None
+        except HTTPException:  # Starlette's English reason for a malformed body or an oversized text field
+            raise HTTPException(
+                400,
+                f"提交的表单无法处理：格式不正确，或单个文本字段超过 {MAX_FIELD_BYTES // (1024 * 1024)} MB。",
+            ) from None
         form = {key: (parsed.getlist(key) if len(parsed.getlist(key)) > 1 else parsed[key]) for key in parsed}
     request.state.form = form
     request.state.json = None
@@ -182,6 +187,8 @@ async def _check_csrf(
 
 #: What a multipart body may carry beyond the site's ``max_upload_mb``: the other fields and part headers.
 FORM_ALLOWANCE = 1024 * 1024
+#: The largest text field of a form (Starlette's default, 1 MB, is tight for a pasted rich-text body).
+MAX_FIELD_BYTES = 16 * 1024 * 1024
 
 
 class _BodyTooLarge(Exception):
