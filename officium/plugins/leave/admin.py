@@ -112,6 +112,29 @@ def add_rule(app: OfficiumApp, data: Mapping[str, Any], request: Request | None 
     return rule
 
 
+def update_rule(
+    app: OfficiumApp, rule: LeaveRule, data: Mapping[str, Any], request: Request | None = None
+) -> LeaveRule:
+    types = {t.id: t for t in LeaveType.select()}
+    try:
+        values = rules.check(dict(data), types)
+    except rules.RuleError as exc:
+        raise LeaveError(exc.message, exc.fields) from exc
+    before = describe_rule(rule)
+    for key, value in values.items():
+        setattr(rule, key, value)
+    rule.save()
+    audit.record(
+        app,
+        "leave.rule.update",
+        request=request,
+        object_type="rule",
+        object_id=rule.id,
+        summary=f"修改审批规则：{before} → {describe_rule(rule)}",
+    )
+    return rule
+
+
 def delete_rule(app: OfficiumApp, rule: LeaveRule, request: Request | None = None) -> None:
     text = describe_rule(rule)
     rule.delete_instance()

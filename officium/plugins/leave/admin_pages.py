@@ -10,10 +10,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from officium.core import audit, notifications
+from officium.core.admin.queries import EXPORT_LIMIT, xlsx_bytes
 from officium.core.identity.models import Unit, User
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
-from officium.plugins.leave import admin, balances, entitlement, reports
-from officium.plugins.leave.models import COUNTING, RANKS, STEPS, LeaveAdjustment, LeaveRule, LeaveType
+from officium.plugins.leave import admin, balances, entitlement, reports, requests
+from officium.plugins.leave.models import (
+    COUNTING,
+    RANKS,
+    STATUSES,
+    STEPS,
+    LeaveAdjustment,
+    LeaveRequest,
+    LeaveRule,
+    LeaveType,
+)
 from officium.plugins.leave.pages import run, type_options, year_param
 from officium.plugins.leave.requests import ADJUSTED, URL, LeaveError
 
@@ -97,6 +107,111 @@ def rule_new(request: Request) -> Response:
         types=[("", "所有假别")]
         + [(str(t.id), t.name) for t in LeaveType.select().order_by(LeaveType.order)],
         steps=list(STEPS.items()),
+    )
+
+
+def _rule_form(
+    request: Request, values: dict[str, Any], errors: dict[str, str], rule: Any = None
+) -> Response:
+    return render(
+        request,
+        "leave/admin/rule.html",
+        status_code=400 if errors else 200,
+        rule=rule,
+        values=values,
+        errors=errors,
+        ranks=[(r, r or "所有职级") for r in RANKS],
+        types=[("", "所有假别")]
+        + [(str(t.id), t.name) for t in LeaveType.select().order_by(LeaveType.order)],
+        steps=list(STEPS.items()),
+    )
+
+
+def rule_edit(request: Request) -> Response:
+    """Change a rule (GET shows it, POST saves it)."""
+    rule = LeaveRule.get_or_none(LeaveRule.id == request.path_params["id"])
+    if rule is None:
+        raise HTTPException(404)
+    if request.method == "POST":
+        values = _form(request)
+        try:
+            run(request, lambda: admin.update_rule(request.state.app, rule, values, request))
+        except LeaveError as exc:
+            return _rule_form(request, values, exc.fields or {"": exc.message}, rule)
+        flash(request, "已修改审批规则。")
+        return redirect(ADMIN_URL + "#rules")
+    values = {
+        "rank": rule.rank,
+        "leave_type": str(rule.leave_type_id or ""),
+        "min_days": f"{rule.min_days:g}",
+        "steps": rule.step_list,
+        "note": rule.note,
+    }
+    return _rule_form(request, values, {}, rule)
+
+
+def requests_page(request: Request) -> Response:
+    """请假记录: every request, filtered by person, unit, type, status and year; ``?format=xlsx`` exports."""
+    app = request.state.app
+    year = year_param(request, app)
+    params = request.query_params
+    query = (
+        LeaveRequest.select(LeaveRequest, User)
+        .join(User, on=(LeaveRequest.user == User.id))
+        .where(LeaveRequest.year == year)
+    )
+    q = params.get("q", "").strip()[:64]
+    if q:
+        query = query.where(User.name.contains(q) | User.username.contains(q))
+    unit = Unit.get_or_none(Unit.code == params.get("unit", "")) if params.get("unit") else None
+    if unit is not None:
+        query = query.where(LeaveRequest.unit == unit)
+    leave_type = (
+        LeaveType.get_or_none(LeaveType.code == params.get("type", "")) if params.get("type") else None
+    )
+    if leave_type is not None:
+        query = query.where(LeaveRequest.leave_type == leave_type)
+    wanted = params.get("status", "")
+    if wanted in STATUSES:
+        query = query.where(LeaveRequest.status == wanted)
+    query = query.order_by(LeaveRequest.start_date.desc(), LeaveRequest.id.desc())
+    if params.get("format") == "xlsx":
+        header = ["姓名", "单位", "假别", "开始", "结束", "天数", "实际天数", "状态", "事由"]
+        rows = (
+            [
+                r.user.name,
+                r.unit.name if r.unit_id else "",
+                r.leave_type.name,
+                f"{r.start_date} {'下午' if r.start_half == 'pm' else '上午'}",
+                f"{r.end_date} {'上午' if r.end_half == 'am' else '下午'}",
+                r.days,
+                r.actual_days if r.actual_days is not None else "",
+                r.status_title,
+                r.reason,
+            ]
+            for r in query.limit(EXPORT_LIMIT)
+        )
+        return Response(
+            xlsx_bytes(header, rows, f"{year}年请假记录"),
+            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": f"attachment; filename=leave-requests-{year}.xlsx"},
+        )
+    listing = page_of(request, query)
+    return render(
+        request,
+        "leave/admin/requests.html",
+        listing=listing,
+        rows=[(r, requests.status(r)) for r in listing.items],
+        year=year,
+        q=q,
+        unit=unit,
+        leave_type=leave_type,
+        status=wanted,
+        statuses=list(STATUSES.items()),
+        units=[(u.code, u.name) for u in Unit.select().where(Unit.active).order_by(Unit.order, Unit.id)],
+        types=type_options(),
+        period=requests.period_label,
+        query=str(request.query_params),
     )
 
 

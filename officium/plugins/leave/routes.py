@@ -20,6 +20,8 @@ ROUTES = [
     Page("/admin/types/{id:int}", admin_pages.type_edit, "admin_type", ADMIN, methods=BOTH),
     Page("/admin/rules", admin_pages.rules_page, "admin_rules", ADMIN, methods=POST),
     Page("/admin/rules/new", admin_pages.rule_new, "admin_rule_new", ADMIN),
+    Page("/admin/rules/{id:int}", admin_pages.rule_edit, "admin_rule", ADMIN, methods=BOTH),
+    Page("/admin/requests", admin_pages.requests_page, "admin_requests", ADMIN),
     Page("/admin/rules/{id:int}/delete", admin_pages.rule_delete, "admin_rule_delete", ADMIN, methods=POST),
     Page("/admin/people", admin_pages.people, "admin_people", ADMIN),
     Page("/admin/people/{username}", admin_pages.person, "admin_person", ADMIN),

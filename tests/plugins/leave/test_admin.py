@@ -180,3 +180,37 @@ def test_pages_render(site: Site):
         assert hr.page(path).status_code == 200, path
     assert "休假管理（人事处）" in hr.page("/").text
     assert "休假管理（人事处）" not in staff.page("/").text
+
+
+def test_hr_changes_a_rule_on_its_page(site: Site):
+    hr = site("hr")
+    rule = hr.post(
+        "/api/v1/leave/rules", {"rank": "科级及以下", "min_days": 10, "steps": ["unit", "hr"]}
+    ).json()
+    page = hr.page(f"/leave/admin/rules/{rule['id']}")
+    assert page.status_code == 200 and 'value="10"' in page.text
+    bad = hr.submit(
+        f"/leave/admin/rules/{rule['id']}", {"rank": "科级及以下", "min_days": "-1", "steps": "unit"}
+    )
+    assert bad.status_code == 400 and 'id="f-min_days-error"' in bad.text
+    done = hr.submit(
+        f"/leave/admin/rules/{rule['id']}",
+        {"rank": "科级及以下", "min_days": "10", "steps": ["unit", "supervising"]},
+    )
+    assert done.status_code == 303
+    changed = next(r for r in hr.get("/api/v1/leave/rules").json()["items"] if r["id"] == rule["id"])
+    assert changed["steps"] == ["unit", "supervising"] and changed["min_days"] == 10
+    assert AuditEntry.select().where(AuditEntry.action == "leave.rule.update").count() == 1
+    assert hr.post(f"/api/v1/leave/rules/{rule['id']}/delete").status_code == 200
+
+
+def test_hr_request_register_filters_and_exports(site: Site):
+    site.file("sunqi", leave_type="personal", start_date="2026-11-02", end_date="2026-11-03", reason="搬家")
+    hr = site("hr")
+    page = hr.page("/leave/admin/requests?year=2026&q=sunqi&type=personal")
+    assert page.status_code == 200 and "2026-11-02" in page.text
+    assert "2026-11-02" not in hr.page("/leave/admin/requests?year=2026&q=sunqi&type=sick").text
+    download = hr.page("/leave/admin/requests?year=2026&q=sunqi&format=xlsx")
+    rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "姓名" and any(row[8] == "搬家" for row in rows[1:])
+    assert site("sunqi").page("/leave/admin/requests").status_code == 403
