@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from officium.core.identity.models import User
+from officium.core.identity.models import Unit, User
 from officium.core.web.api import ApiError, paginate
 from officium.core.web.views import current_user
 from officium.core.workflow.engine import Conflict, WorkflowError
@@ -146,7 +146,8 @@ def count(request: Request) -> dict[str, Any]:
 
 
 def request_list(request: Request) -> dict[str, Any]:
-    """Requests: ``?scope=mine`` (default), ``filed`` (filed for others) or ``all`` (HR); ``?status=``, ``?year=``."""
+    """Requests: ``?scope=mine`` (default), ``filed`` (filed for others) or ``all`` (HR); filters ``?status=``,
+    ``?year=``, ``?unit=`` (code), ``?type=`` (code)."""
     user = current_user(request)
     scope = request.query_params.get("scope", "mine")
     query = LeaveRequest.select()
@@ -163,6 +164,16 @@ def request_list(request: Request) -> dict[str, Any]:
         if wanted not in ("pending", "approved", "ended", "cancelled"):
             raise ApiError(400, "invalid_query", "status 应为 pending、approved、ended、cancelled 之一。")
         query = query.where(LeaveRequest.status == wanted)
+    for key, column, model in (
+        ("unit", LeaveRequest.unit, Unit),
+        ("type", LeaveRequest.leave_type, LeaveType),
+    ):
+        code = request.query_params.get(key, "")
+        if code:
+            found = model.get_or_none(model.code == code)
+            if found is None:
+                raise ApiError(400, "invalid_query", f"{key} 不存在：{code}。")
+            query = query.where(column == found)
     year = request.query_params.get("year", "")
     if year:
         if not year.isdigit():
@@ -280,6 +291,20 @@ def rule_create(request: Request) -> Response:
         data["leave_type"] = str(found.id) if found else "x"
     rule = errors_of(request, lambda: admin.add_rule(request.state.app, data, request))
     return JSONResponse(rule_json(rule), status_code=201)
+
+
+def rule_update(request: Request) -> dict[str, Any]:
+    """Change a rule (same fields as creating one)."""
+    rule = LeaveRule.get_or_none(LeaveRule.id == request.path_params["id"])
+    if rule is None:
+        raise ApiError(404, "not_found", "找不到该规则。")
+    data = {**rule_json(rule), **body(request)}
+    code = data.get("leave_type")
+    if code:
+        found = LeaveType.get_or_none(LeaveType.code == str(code))
+        data["leave_type"] = str(found.id) if found else "x"
+    errors_of(request, lambda: admin.update_rule(request.state.app, rule, data, request))
+    return rule_json(LeaveRule.get_by_id(rule.id))
 
 
 def rule_delete(request: Request) -> dict[str, Any]:

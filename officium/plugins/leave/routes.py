@@ -50,6 +50,14 @@ ROUTES = [
     Api("/rules", api.rule_list, "rules", ADMIN, summary="审批规则（人事处）"),
     Api("/rules", api.rule_create, "rule_create", ADMIN, methods=POST, summary="新增审批规则（人事处）"),
     Api(
+        "/rules/{id:int}",
+        api.rule_update,
+        "rule_update",
+        ADMIN,
+        methods=POST,
+        summary="修改审批规则（人事处）",
+    ),
+    Api(
         "/rules/{id:int}/delete",
         api.rule_delete,
         "rule_delete",

@@ -201,6 +201,14 @@ def test_hr_changes_a_rule_on_its_page(site: Site):
     changed = next(r for r in hr.get("/api/v1/leave/rules").json()["items"] if r["id"] == rule["id"])
     assert changed["steps"] == ["unit", "supervising"] and changed["min_days"] == 10
     assert AuditEntry.select().where(AuditEntry.action == "leave.rule.update").count() == 1
+    by_api = hr.post(f"/api/v1/leave/rules/{rule['id']}", {"leave_type": "sick", "steps": ["hr"]})
+    assert by_api.status_code == 200, by_api.text
+    assert (by_api.json()["leave_type"], by_api.json()["steps"], by_api.json()["min_days"]) == (
+        "sick",
+        ["hr"],
+        10,
+    )
+    assert hr.post(f"/api/v1/leave/rules/{rule['id']}", {"steps": []}).status_code == 400
     assert hr.post(f"/api/v1/leave/rules/{rule['id']}/delete").status_code == 200
 
 
@@ -214,3 +222,8 @@ def test_hr_request_register_filters_and_exports(site: Site):
     rows = list(load_workbook(io.BytesIO(download.content)).active.iter_rows(values_only=True))
     assert rows[0][0] == "姓名" and any(row[8] == "搬家" for row in rows[1:])
     assert site("sunqi").page("/leave/admin/requests").status_code == 403
+    listed = hr.get("/api/v1/leave/requests?scope=all&unit=XXH&type=personal&year=2026&per_page=100").json()
+    assert any(r["reason"] == "搬家" for r in listed["items"])
+    assert all(r["type"] == "personal" and r["unit"] == "XXH" for r in listed["items"])
+    assert hr.get("/api/v1/leave/requests?scope=all&unit=NOPE").status_code == 400
+    assert site("sunqi").get("/api/v1/leave/requests?scope=all").status_code == 400
