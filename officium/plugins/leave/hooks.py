@@ -1,7 +1,7 @@
 """The hooks of the leave plugin; each delegates to the module that does the work."""
 
 from officium import MenuItem, Role, Setting, hookimpl
-from officium.plugins.leave import PLUGIN, commands, demo, models, requests, routes
+from officium.plugins.leave import PLUGIN, commands, demo, models, requests, routes, widget
 from officium.plugins.leave.workflow import HR_ROLE, WORKFLOW
 
 
@@ -65,3 +65,8 @@ def seed_demo(app):
 @hookimpl
 def register_commands(cli, app):
     commands.add_commands(cli, app)
+
+
+@hookimpl
+def dashboard_widgets(app):
+    return [widget.widget()]

@@ -65,8 +65,18 @@ def test_hook_seed_demo(site_factory, clock):
         row = calendar[calendar.index('data-user="hujing"') :].split("</tr>")[0]
         assert 'data-day="9"' in row and 'data-day="10"' in row and 'data-day="11"' not in row
 
-        clock.now = datetime(2026, 3, 9, 17, 0)
+        home = client.get("/").text
+        assert f'data-testid="widget-annual">{available - 2:g}<' in home and "已批准" in home
+        # a colleague of the unit sees who is away on the day
+        clock.now = datetime(2026, 3, 9, 10, 0)
+        login(client, "xugang", DEMO_PASSWORD)
+        assert "本单位今日休假：胡晶" in client.get("/").text
+
+        clock.now = datetime(
+            2026, 3, 11, 9, 0
+        )  # the leave is over: the panel reminds her to register the return
         token = login(client, "hujing", DEMO_PASSWORD)
+        assert "请<a" in client.get("/").text and "办理销假" in client.get("/").text
         ended = client.post(
             f"{url}/end",
             data={"csrf_token": token, "actual_end_date": "2026-03-09", "actual_end_half": "pm"},
