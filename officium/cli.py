@@ -747,6 +747,46 @@ def audit_purge(ctx: click.Context, before: Any, archive: str) -> None:
     click.echo(f"已归档并清理 {count} 条审计记录（归档文件 {archive}）。")
 
 
+# ------------------------------------------------------------------------------------------ files
+
+
+@main.group("files")
+def files_group() -> None:
+    """附件文件库（data/files/）：校验、清理。"""
+
+
+@files_group.command("check")
+@click.pass_context
+def files_check(ctx: click.Context) -> None:
+    """逐个校验附件文件是否存在、内容是否与哈希一致（恢复备份后运行）；有问题时退出码为 1。"""
+    from officium.core import files
+
+    report = files.check_store(load_app(ctx))
+    for sha in report.missing:
+        click.echo(f"缺失 {sha}")
+    for sha in report.corrupt:
+        click.echo(f"损坏 {sha}")
+    if not report.ok:
+        raise click.ClickException(
+            f"附件文件库有问题：共 {report.checked} 个文件，缺失 {len(report.missing)} 个，"
+            f"损坏 {len(report.corrupt)} 个。请从备份恢复 data/files/。"
+        )
+    click.echo(f"附件文件库完整：共 {report.checked} 个文件，内容与哈希一致。")
+
+
+@files_group.command("gc")
+@click.option("--dry-run", is_flag=True, help="只列出，不删除。")
+@click.pass_context
+def files_gc(ctx: click.Context, dry_run: bool) -> None:
+    """删除没有任何附件记录引用、且超过一天的文件（被拒绝或回滚的上传留下的）。"""
+    from officium.core import files
+
+    removed = files.collect_garbage(load_app(ctx), dry_run=dry_run)
+    for path in removed:
+        click.echo(f"{'将删除' if dry_run else '已删除'} {path}")
+    click.echo(f"{'将删除' if dry_run else '已删除'} {len(removed)} 个无用文件。")
+
+
 # ------------------------------------------------------------------------------------------ import
 
 

@@ -20,7 +20,8 @@ import tempfile
 import unicodedata
 import zipfile
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -301,9 +302,10 @@ def save_upload(
             )
         sha = digest.hexdigest()
         target = blob_path(app, sha)
-        if not target.exists():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(temp, target)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Same content, same name: replacing an existing blob changes nothing but its time, which keeps
+        # collect_garbage (files older than a day, no row) away from a blob a new row is about to use.
+        os.replace(temp, target)
     finally:
         temp.unlink(missing_ok=True)
     return Attachment.create(
@@ -497,3 +499,64 @@ def _docx_text(data: bytes) -> str:
                 parts.append("\n")
         paragraphs.append("".join(parts))
     return "\n".join(paragraphs)
+
+
+# ------------------------------------------------------------------------------------------ upkeep
+
+
+@dataclass(frozen=True)
+class StoreReport:
+    """What :func:`check_store` found: blobs checked, and the digests missing or not matching their content."""
+
+    checked: int
+    missing: list[str]
+    corrupt: list[str]
+
+    @property
+    def ok(self) -> bool:
+        return not self.missing and not self.corrupt
+
+
+def check_store(app: OfficiumApp) -> StoreReport:
+    """Re-hash every blob a row refers to (deleted rows included) — after a restore, or from time to time."""
+    missing: list[str] = []
+    corrupt: list[str] = []
+    digests = [
+        sha for (sha,) in Attachment.select(Attachment.sha256).distinct().order_by(Attachment.sha256).tuples()
+    ]
+    for sha in digests:
+        path = blob_path(app, sha)
+        if not path.is_file():
+            missing.append(sha)
+            continue
+        digest = hashlib.sha256()
+        with path.open("rb") as fh:
+            while chunk := fh.read(CHUNK):
+                digest.update(chunk)
+        if digest.hexdigest() != sha:
+            corrupt.append(sha)
+    return StoreReport(len(digests), missing, corrupt)
+
+
+#: Blobs and temporary files younger than this are never collected: their row may not be committed yet.
+GARBAGE_GRACE = timedelta(days=1)
+
+
+def collect_garbage(app: OfficiumApp, *, dry_run: bool = False) -> list[Path]:
+    """Remove blobs no row refers to (left by refused or rolled-back requests) and stale temporary files.
+
+    Only files older than :data:`GARBAGE_GRACE` go, so an upload in progress is never touched.  Returns the
+    paths removed (or that would be, with ``dry_run``).
+    """
+    root = files_dir(app)
+    if not root.is_dir():
+        return []
+    cutoff = datetime.now().timestamp() - GARBAGE_GRACE.total_seconds()
+    used = {sha for (sha,) in Attachment.select(Attachment.sha256).distinct().tuples()}
+    candidates = [p for p in root.glob("??/*") if p.is_file() and p.name not in used]
+    candidates += [p for p in (root / "tmp").glob("*") if p.is_file()]
+    removed = sorted(p for p in candidates if p.stat().st_mtime < cutoff)
+    if not dry_run:
+        for path in removed:
+            path.unlink(missing_ok=True)
+    return removed

@@ -357,3 +357,59 @@ def test_save_upload_refuses_an_unknown_extension_in_the_allow_list(site):
         files.save_upload(
             site, ("a.exe", b"MZ"), owner=("filebox", "box", "1"), user=wang, allowed_extensions={"exe"}
         )
+
+
+# ------------------------------------------------------------------------------------------ CLI
+
+
+def test_cli_checks_the_store_and_collects_garbage(site_factory, monkeypatch):
+    """Last in the file: the CLI builds its own app and points the database proxy at it."""
+    import os
+    import time
+
+    from click.testing import CliRunner
+
+    from officium.cli import main
+    from officium.testing import add_user
+    from tests.core.plugin_dists import close_apps, track_apps
+
+    app = site_factory()
+    user = add_user(app, "zhao")
+    with write_transaction(app.db):
+        kept = files.save_upload(app, ("保留.pdf", make_pdf("kept")), owner=("x", "y", 1), user=user)
+        files.delete(
+            files.save_upload(app, ("已删.txt", b"deleted but kept"), owner=("x", "y", 1), user=user), user
+        )
+    # an orphan left by a rolled-back request, a day old, and a fresh one that may still be committing
+    old_orphan = files.blob_path(app, "a" * 64)
+    old_orphan.parent.mkdir(parents=True, exist_ok=True)
+    old_orphan.write_bytes(b"orphan")
+    day_ago = time.time() - 2 * 86400
+    os.utime(old_orphan, (day_ago, day_ago))
+    fresh_orphan = files.blob_path(app, "b" * 64)
+    fresh_orphan.parent.mkdir(parents=True, exist_ok=True)
+    fresh_orphan.write_bytes(b"fresh")
+    apps = track_apps(monkeypatch)
+    runner = CliRunner()
+    site = str(app.config.site_dir)
+    try:
+        checked = runner.invoke(main, ["--site", site, "files", "check"])
+        assert checked.exit_code == 0, checked.output
+        assert "附件文件库完整：共 2 个文件" in checked.output
+
+        dry = runner.invoke(main, ["--site", site, "files", "gc", "--dry-run"])
+        assert dry.exit_code == 0, dry.output
+        assert f"将删除 {old_orphan}" in dry.output and "将删除 1 个无用文件" in dry.output
+        assert old_orphan.exists()
+        done = runner.invoke(main, ["--site", site, "files", "gc"])
+        assert "已删除 1 个无用文件" in done.output
+        assert not old_orphan.exists() and fresh_orphan.exists()
+        assert files.blob_path(app, kept.sha256).exists()
+
+        files.blob_path(app, kept.sha256).write_bytes(b"tampered")
+        broken = runner.invoke(main, ["--site", site, "files", "check"])
+        assert broken.exit_code == 1
+        assert f"损坏 {kept.sha256}" in broken.output
+        assert "缺失 0 个，损坏 1 个" in broken.output
+    finally:
+        close_apps(apps)
