@@ -1,7 +1,7 @@
 """The hooks of the docs_outgoing plugin; each delegates to the module that does the work."""
 
-from officium import MenuItem, hookimpl
-from officium.plugins.docs_outgoing import PLUGIN, routes, service
+from officium import MenuItem, SearchSource, hookimpl
+from officium.plugins.docs_outgoing import PLUGIN, feed, routes, service
 from officium.plugins.docs_outgoing.models import MODELS
 from officium.plugins.docs_outgoing.workflow import WORKFLOW
 
@@ -47,3 +47,8 @@ def menu_items(app):
         MenuItem(PLUGIN.title, service.URL, PLUGIN.area, service.VIEW, order=10),
         MenuItem("发文登记簿", routes.REGISTER_URL, PLUGIN.area, service.MANAGE, order=11),
     ]
+
+
+@hookimpl
+def register_search_sources(app):
+    return [SearchSource(feed.SOURCE, PLUGIN.title, feed.reindex)]

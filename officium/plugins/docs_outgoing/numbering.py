@@ -110,6 +110,9 @@ def assign(
         year,
         seq,
     )
+    from officium.plugins.docs_outgoing import feed
+
+    feed.update(app, document)
     audit.record(
         app,
         "docs_outgoing.number",

@@ -10,6 +10,7 @@ document after the request makes the hashes differ, and the seals service refuse
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 from officium.core import audit
@@ -124,15 +125,30 @@ def redhead_document(doc: Document) -> Any:
     )
 
 
+#: Recent renderings by content: the renderer is deterministic and takes seconds (CJK font subsetting),
+#: and the same PDF is rendered for the 用印申请's hash, for sealing and for the preview.
+_RENDERED: OrderedDict[str, bytes] = OrderedDict()
+_RENDERED_MAX = 16
+
+
 def render(doc: Document, seal: Any = None) -> bytes:
     """The 套红 PDF of the document, with ``seal``'s picture when given (raises SealingError without a font)."""
     from officium.plugins.docs_outgoing.redhead import FontMissing, render_pdf
 
     picture = _seals().seal_image_png(seal) if seal is not None else None
+    content = redhead_document(doc)
+    key = hashlib.sha256(repr(content).encode() + b"\0" + (picture or b"")).hexdigest()
+    if key in _RENDERED:
+        _RENDERED.move_to_end(key)
+        return _RENDERED[key]
     try:
-        return render_pdf(redhead_document(doc), picture)
+        data = render_pdf(content, picture)
     except FontMissing as exc:
         raise SealingError(exc.message) from exc
+    _RENDERED[key] = data
+    while len(_RENDERED) > _RENDERED_MAX:
+        _RENDERED.popitem(last=False)
+    return data
 
 
 def pdf_name(doc: Document) -> str:
@@ -208,6 +224,9 @@ def apply(app: OfficiumApp, doc: Document, user: User, http: Request | None = No
     doc.sealed_at = app.clock()
     doc.sealed_file_id = attachment.id
     doc.save()
+    from officium.plugins.docs_outgoing import feed
+
+    feed.update(app, doc)
     audit.record(
         app,
         "docs_outgoing.seal",

@@ -359,6 +359,7 @@ def create(
     doc = Document.create(unit=user.unit_id, drafter=user, created_at=now, updated_at=now, **fields)
     _store_uploads(app, doc, user, uploads or {})
     _new_version(app, doc, user, "起草")
+    _feed(app, doc)
     audit.record(
         app,
         "docs_outgoing.create",
@@ -423,6 +424,7 @@ def update(
     instance = instance_of(doc)
     if instance is not None:
         engine.set_fields(app, instance, flow_fields(app, doc), title=doc.title)
+    _feed(app, doc)
     audit.record(
         app,
         "docs_outgoing.revise",
@@ -466,7 +468,7 @@ def submit(app: OfficiumApp, user: User, doc: Document, request: Request | None 
         raise OutgoingError("正文为空：请填写正文或上传正文文件。", {"body": "请填写正文或上传正文文件。"})
     doc.state = "running"
     doc.save()
-    return engine.start(
+    instance = engine.start(
         app,
         KEY,
         object_type=OBJECT_TYPE,
@@ -479,6 +481,14 @@ def submit(app: OfficiumApp, user: User, doc: Document, request: Request | None 
         fields=flow_fields(app, doc),
         request=request,
     )
+    _feed(app, doc)
+    return instance
+
+
+def _feed(app: OfficiumApp, doc: Document) -> None:
+    from officium.plugins.docs_outgoing import feed
+
+    feed.update(app, doc)
 
 
 # -------------------------------------------------------------------------------------- attachments
@@ -561,6 +571,13 @@ def seal_custodians(app: OfficiumApp, instance: Instance) -> list[User]:
 
 
 # ---------------------------------------------------------------------------------- step callbacks
+
+
+def refresh(ctx: Any) -> None:
+    """Keep the document's search entry current (every step callback ends with this)."""
+    from officium.plugins.docs_outgoing import feed
+
+    feed.update(ctx.app, _document(ctx.instance))
 
 
 def record_signature(ctx: Any) -> None:

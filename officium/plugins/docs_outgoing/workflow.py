@@ -50,32 +50,26 @@ def _custodians(app: Any, instance: Any) -> list[Any]:
     return _service().seal_custodians(app, instance)
 
 
-def _signed(ctx: Any) -> None:
-    _service().record_signature(ctx)
+def _then_refresh(effect: str | None = None, *args: Any) -> Any:
+    """A step callback: the domain effect (a ``service`` function name), then the search entry refreshed."""
+
+    def callback(ctx: Any) -> None:
+        service = _service()
+        if effect is not None:
+            getattr(service, effect)(ctx, *args)
+        service.refresh(ctx)
+
+    return callback
 
 
-def _reviewed(ctx: Any) -> None:
-    _service().require_rules(ctx, "review")
-
-
-def _numbered(ctx: Any) -> None:
-    _service().require_number(ctx)
-
-
-def _sealed(ctx: Any) -> None:
-    _service().require_seal(ctx)
-
-
-def _issued(ctx: Any) -> None:
-    _service().mark_issued(ctx)
-
-
-def _finished(ctx: Any) -> None:
-    _service().mark_archived(ctx)
-
-
-def _closed(ctx: Any) -> None:
-    _service().mark_closed(ctx)
+_refresh = _then_refresh()
+_signed = _then_refresh("record_signature")
+_reviewed = _then_refresh("require_rules", "review")
+_numbered = _then_refresh("require_number")
+_sealed = _then_refresh("require_seal")
+_issued = _then_refresh("mark_issued")
+_finished = _then_refresh("mark_archived")
+_closed = _then_refresh("mark_closed")
 
 
 OFFICE_HANDLERS = site_role(OFFICE_ROLE)
@@ -98,13 +92,14 @@ WORKFLOW = Workflow(
     NAME,
     "局发文",
     steps=(
-        Step(CHECK, "核稿", unit_leader(), days=2),
+        Step(CHECK, "核稿", unit_leader(), days=2, on_complete=_refresh),
         Step(
             COUNTERSIGN,
             "会签（并行）",
             computed(_countersigners, "会签单位负责人"),
             mode="all",
             days=3,
+            on_complete=_refresh,
             when=lambda f: f.get("countersign_mode") == "all",
         ),
         Step(
@@ -113,9 +108,10 @@ WORKFLOW = Workflow(
             computed(_countersigners, "会签单位负责人"),
             mode="sequence",
             days=3,
+            on_complete=_refresh,
             when=lambda f: f.get("countersign_mode") == "sequence",
         ),
-        Step(OFFICE, "办公室审核", OFFICE_HANDLERS, days=2),
+        Step(OFFICE, "办公室审核", OFFICE_HANDLERS, days=2, on_complete=_refresh),
         Step(SIGN, "签发", computed(_signer, "签发领导"), days=2, on_complete=_signed),
         Step(REVIEW, "复核", OFFICE_HANDLERS, days=1, on_complete=_reviewed),
         Step(NUMBER, "编号登记", OFFICE_HANDLERS, days=1, on_complete=_numbered),

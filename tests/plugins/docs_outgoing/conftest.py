@@ -1,5 +1,5 @@
-"""A small bureau for the 局发文 tests, shared by the tests of one module (they do not interfere: each makes
-its own documents).
+"""A small bureau for the 局发文 tests, one site shared by all of them (building a site takes seconds; the
+tests do not interfere: each makes its own documents and asserts only about those).
 
 局 (root, 局长 juzhang) → 办公室 (doc_office clerk wenshu), 人事处 (drafter nigao, leader renchu, 分管领导
 fenguan), 财务处 (leader caiwu), 科技处 (leader keji).
@@ -36,7 +36,7 @@ class Away:
         return None
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def bureau(tmp_path_factory):
     from argon2 import PasswordHasher
 
@@ -100,9 +100,9 @@ class Session:
         return self.client.post(url, json=payload or {}, headers={"X-CSRF-Token": self.token})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browsers(bureau):
-    """``browsers("nigao")`` → a signed-in Session, one per person, kept for the module."""
+    """``browsers("nigao")`` → a signed-in Session, one per person, kept for the session."""
     opened = {}
     contexts = []
 

@@ -3,14 +3,15 @@ import into another unit's 收文, then 归档."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
 
-from officium.core.db import write_transaction
+import pytest
+
 from officium.plugins.docs_incoming.models import IncomingDocument
 from officium.plugins.docs_incoming.service import incoming_for_source
-from officium.plugins.docs_outgoing import distribution
 from officium.plugins.docs_outgoing.models import Distribution, Document
 from tests.plugins.docs_outgoing.conftest import approve, step_of, to_issue
 
@@ -55,31 +56,44 @@ def test_distribution_needs_a_unit(bureau, browsers):
     assert not Distribution.select().where(Distribution.document == doc_id).exists()
 
 
-def test_the_external_package_carries_pdf_metadata_attachments_and_signature_and_imports(bureau, browsers):
+@pytest.fixture(scope="module")
+def exported(bureau, browsers):
+    """One 函 to an external recipient, exported once (rendering the 套红 PDF takes seconds)."""
     doc_id = to_issue(
         bureau, browsers, title="江南出入境检验检疫局关于联合检查的函", doc_type="函", main_to="某某海关"
     )
     wenshu = browsers("wenshu")
-    assert wenshu.post(f"/docs_outgoing/{doc_id}/export", data={"recipient": ""}).status_code == 303
-    assert not Distribution.select().where(Distribution.document == doc_id).exists()
+    empty = wenshu.post(f"/docs_outgoing/{doc_id}/export", data={"recipient": ""})
+    assert (
+        empty.status_code == 303 and not Distribution.select().where(Distribution.document == doc_id).exists()
+    )
     assert wenshu.post(f"/docs_outgoing/{doc_id}/export", data={"recipient": "某某海关"}).status_code == 303
     made = Distribution.get(Distribution.document == doc_id)
-    assert made.kind == "external" and made.recipient == "某某海关"
     package = wenshu.get(f"/docs_outgoing/{doc_id}/files/{made.incoming_ref}")
+    return doc_id, made, package
+
+
+def test_the_external_package_carries_pdf_metadata_and_signature(bureau, browsers, exported):
+    _doc_id, made, package = exported
+    assert made.kind == "external" and made.recipient == "某某海关"
     assert package.status_code == 200 and package.headers["content-disposition"].startswith("attachment")
-    data = package.content
-    archive = zipfile.ZipFile(io.BytesIO(data))
+    archive = zipfile.ZipFile(io.BytesIO(package.content))
     assert {"metadata.json", "document.pdf", "signature.json"} <= set(archive.namelist())
     metadata = json.loads(archive.read("metadata.json"))
     assert metadata["format"] == "officium-outgoing/1" and metadata["doc_number"].startswith("X检发〔2026〕")
     assert metadata["recipient"] == "某某海关" and metadata["paragraphs"][0]["kind"] == "h1"
     assert archive.read("document.pdf").startswith(b"%PDF-")
+    assert json.loads(archive.read("signature.json"))["sealed"] is False  # this site has no seals module
+    assert made.package_sha256 == hashlib.sha256(package.content).hexdigest()
 
-    # another unit imports it into its 收文
-    page = wenshu.post(
+
+def test_another_unit_imports_the_package_into_its_incoming(bureau, browsers, exported):
+    _doc_id, _made, package = exported
+    metadata = json.loads(zipfile.ZipFile(io.BytesIO(package.content)).read("metadata.json"))
+    page = browsers("wenshu").post(
         "/docs_outgoing/import",
         data={"unit": str(bureau.units.kjc.id)},
-        files={"package": ("包.zip", data, "application/zip")},
+        files={"package": ("包.zip", package.content, "application/zip")},
     )
     assert page.status_code == 303
     incoming = IncomingDocument.select().order_by(IncomingDocument.id.desc()).first()
@@ -87,13 +101,11 @@ def test_the_external_package_carries_pdf_metadata_attachments_and_signature_and
         incoming.title == "江南出入境检验检疫局关于联合检查的函" and incoming.unit_id == bureau.units.kjc.id
     )
     assert incoming.doc_number == metadata["doc_number"] and incoming.status == "registered"
+    assert page.headers["location"] == incoming.url
 
 
-def test_a_changed_package_is_refused(bureau, browsers):
-    doc_id = to_issue(bureau, browsers, title="江南出入境检验检疫局关于篡改检测的函", doc_type="函")
-    with write_transaction(bureau.app.db):
-        data = distribution.build_package(bureau.app, Document.get_by_id(doc_id), "某单位")
-    source = zipfile.ZipFile(io.BytesIO(data))
+def test_a_changed_or_broken_package_is_refused(bureau, browsers, exported):
+    source = zipfile.ZipFile(io.BytesIO(exported[2].content))
     tampered = io.BytesIO()
     with zipfile.ZipFile(tampered, "w") as out:
         for name in source.namelist():
@@ -102,13 +114,14 @@ def test_a_changed_package_is_refused(bureau, browsers):
                 content = content.replace(b"%%EOF", b"%%EOF\n% changed")
             out.writestr(name, content)
     before = IncomingDocument.select().count()
-    response = browsers("wenshu").post(
+    wenshu = browsers("wenshu")
+    response = wenshu.post(
         "/docs_outgoing/import",
         data={"unit": str(bureau.units.kjc.id)},
         files={"package": ("包.zip", tampered.getvalue(), "application/zip")},
     )
     assert response.status_code == 400 and "可能被改动过" in response.text
-    not_zip = browsers("wenshu").post(
+    not_zip = wenshu.post(
         "/docs_outgoing/import",
         data={"unit": str(bureau.units.kjc.id)},
         files={"package": ("包.zip", b"PK\x03\x04garbage", "application/zip")},

@@ -141,3 +141,9 @@ def test_the_office_configures_prefixes_with_checked_input(bureau, browsers):
     # only the office may configure
     assert browsers("nigao").get("/docs_outgoing/prefixes").status_code == 403
     assert browsers("nigao").post("/docs_outgoing/prefixes", data={"code": "Y检发"}).status_code == 403
+
+
+def test_migrations_match_the_models(bureau):
+    from playhouse.schema_diff import diff_models
+
+    assert not diff_models(bureau.app.db, bureau.app.registry.models["docs_outgoing"])
