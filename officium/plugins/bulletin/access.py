@@ -76,6 +76,6 @@ def can_see(who: scopes.Viewer, announcement: Announcement, now: datetime) -> bo
     """Author and office always; its approvers; readers while it is live."""
     if announcement.author_id == who.user.id or is_manager(who):
         return True
-    if live(announcement, now) and scopes.is_reader(who, announcement):
+    if live(announcement, now) and announcement.column.active and scopes.is_reader(who, announcement):
         return True
     return in_workflow(who, announcement)

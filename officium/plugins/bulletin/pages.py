@@ -19,6 +19,7 @@ from officium.core.db import write_transaction
 from officium.core.files import FileRejected, download_response
 from officium.core.identity.models import Unit
 from officium.core.registry import Widget
+from officium.core.richtext import sanitize_html
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
 from officium.core.workflow import panel
 from officium.core.workflow.engine import Conflict, WorkflowError
@@ -237,6 +238,8 @@ def _values_of(announcement: Announcement) -> dict[str, Any]:
 
 def _values_from_form(form: dict[str, Any]) -> dict[str, Any]:
     values = {k: v for k, v in form.items() if isinstance(v, str)}
+    # what was typed comes back cleaned: the editor would otherwise load unsanitised markup
+    values["body"] = sanitize_html(values.get("body", ""))
     values["scope_units"] = many(form, "scope_units")
     values["scope_roles"] = many(form, "scope_roles")
     values["pinned"] = bool(form.get("pinned"))

@@ -78,6 +78,9 @@ def remind(app: OfficiumApp, announcement: Announcement, actor: User | None, req
         raise ValueError("只能提醒已发布且未过期的公告。")
     people = pending(app, announcement)
     verb = "确认" if announcement.must_read else "阅读"
+    if not people and actor is None:  # the periodic job: nobody left to remind, nothing to record
+        Announcement.update(reminded_at=now).where(Announcement.id == announcement.id).execute()
+        return 0
     notifications.notify_many(
         app,
         people,

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING
 
 from officium.core import notifications
 from officium.core.db import write_transaction
+from officium.core.identity.models import User
 from officium.plugins.bulletin import access, scopes, searchfeed
-from officium.plugins.bulletin.models import Announcement
+from officium.plugins.bulletin.models import Announcement, Receipt
 
 if TYPE_CHECKING:
     from officium.core.app import OfficiumApp
@@ -34,10 +35,19 @@ def go_live(app: OfficiumApp, announcement: Announcement) -> None:
         Announcement.id == announcement.id
     ).execute()
     searchfeed.update(app, announcement)
+    # its author knows it: when they are one of its readers, it counts as read (and confirmed) by them
+    readers = scopes.readers(app, announcement)
+    if readers.where(User.id == announcement.author_id).exists():
+        Receipt.insert(
+            announcement=announcement.id,
+            user=announcement.author_id,
+            read_at=announcement.announced_at,
+            confirmed_at=announcement.announced_at,
+        ).on_conflict_ignore().execute()
     if announcement.must_read:
         notifications.notify_many(
             app,
-            scopes.readers(app, announcement),
+            readers.where(User.id != announcement.author_id),
             MUST_READ,
             f"必读公告：{announcement.title}",
             url=f"{access.URL}{announcement.id}",
