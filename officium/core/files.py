@@ -481,6 +481,11 @@ def _pdf_text(data: bytes) -> str:
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 
+#: Symbol-font glyphs (``<w:sym w:font="Wingdings" w:char="F0AB"/>``) that matter as text: the star of a
+#: classification mark inserted from Word's 符号 dialog (Wingdings 0xAB is ★).
+_SYMBOLS = {"AB": "★"}
+
+
 def _docx_text(data: bytes) -> str:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         info = archive.getinfo("word/document.xml")
@@ -497,6 +502,8 @@ def _docx_text(data: bytes) -> str:
                 parts.append("\t")
             elif node.tag in (f"{_W}br", f"{_W}cr"):
                 parts.append("\n")
+            elif node.tag == f"{_W}sym":
+                parts.append(_SYMBOLS.get(node.get(f"{_W}char", "").upper()[-2:], ""))
         paragraphs.append("".join(parts))
     return "\n".join(paragraphs)
 

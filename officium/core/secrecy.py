@@ -13,7 +13,9 @@ classification mark (密级标志) is found it stores nothing, records the refus
 What counts as a mark (GB/T 9704 and the 国家秘密标志 rules): a level — 绝密, 机密, 秘密 — joined to the
 star ★ (秘密★, 机密★10年, 绝密★长期, 绝密★启用前, ★绝密), or written after 密级 (密级：机密).  A typed
 asterisk stands in for the star (秘密*1年) only where the level begins a word, so that Markdown emphasis
-(**商业秘密**) is no mark.  Ordinary words are no marks: 保密工作, 商业秘密, 秘密通道, 信息的机密性, 涉密人员 —
+(**商业秘密**) is no mark.  A level with a term alone on its line (秘密 1年) counts too: a star drawn from a
+symbol font is often lost when text is extracted.  Traditional forms (機密, 絕密, 密級) are marks as well.
+Ordinary words are no marks: 保密工作, 商业秘密, 秘密通道, 信息的机密性, 涉密人员 —
 they carry no star and no 密级 label.  The guard is a safety net against the common slip of pasting a
 marked document, not a classifier: content without a mark is the sender's responsibility.
 """
@@ -32,7 +34,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
 
 _SPACE = r"[\s\u3000]*"
-_LEVEL = r"(?:绝密|机密|秘密)"
+_LEVEL = r"(?:绝密|机密|秘密|絕密|機密|祕密)"  # with the traditional forms of pasted 港澳台 material
 _STAR = r"[★☆✩✪✫✬✭✮✯⭐]"
 _ASTERISK = r"(?<![*＊])[*＊](?![*＊])"
 _TERM = rf"(?:{_SPACE}(?:[0-9０-９]+|[一二三四五六七八九十两]+){_SPACE}(?:年|个月|月|日|天)|{_SPACE}长期|{_SPACE}启用前)?"
@@ -45,7 +47,12 @@ _PATTERNS = [
     # ★绝密
     re.compile(rf"{_STAR}{_SPACE}{_LEVEL}"),
     # 密级：机密 / 密 级: 秘密 / 密级 绝密
-    re.compile(rf"密{_SPACE}级{_SPACE}(?:[:：]|[\s\u3000]){_SPACE}{_LEVEL}"),
+    re.compile(rf"密{_SPACE}[级級]{_SPACE}(?:[:：]|[\s\u3000]){_SPACE}{_LEVEL}"),
+    # 秘密 1年 on a line of its own: the star was a symbol-font glyph that text extraction lost
+    re.compile(
+        rf"^[ \t\u3000]*{_LEVEL}[ \t\u3000]*(?:[0-9０-９]+|[一二三四五六七八九十两]+)[ \t\u3000]*(?:年|个月)[ \t\u3000]*$",
+        re.M,
+    ),
 ]
 
 #: The rule cited in every refusal.

@@ -40,6 +40,10 @@ from tests.core.test_files import make_docx, make_pdf
         ("关于2026年工作安排的通知（机密★5年）", ["机密★5年"]),
         ("首页标注：秘密★1年\n正文……\n附件：绝密★", ["秘密★1年", "绝密★"]),
         ("秘密★ 和 秘密★", ["秘密★"]),  # each mark once
+        ("機密★10年", ["機密★10年"]),  # traditional characters
+        ("密級：絕密", ["密級：絕密"]),
+        ("秘密 1年\n关于……的通知", ["秘密 1年"]),  # alone on its line: the star was lost in extraction
+        ("  机密10年  ", ["机密10年"]),
     ],
 )
 def test_every_marking_style_is_found(text, marks):
@@ -57,6 +61,8 @@ def test_every_marking_style_is_found(text, marks):
         "确保信息的机密性、完整性和可用性",
         "涉密人员离岗须脱密",
         "国家秘密的范围由法律规定",
+        "保守商业秘密2年",
+        "第一条 秘密3年以上的文件",
         "密级：内部",
         "密级：非密",
         "★★★★★ 五星好评",
@@ -87,6 +93,18 @@ def test_scan_looks_at_fields_file_names_and_file_text():
         secrecy.Finding("附件“纪要.docx”", "密级：机密"),
     ]
     assert secrecy.scan({"标题": "保密工作要点"}, [("商业秘密保护.txt", "商业秘密".encode())]) == []
+
+
+def test_a_star_inserted_as_a_wingdings_symbol_in_word_is_seen():
+    from tests.core.test_files import make_zip
+
+    document = (
+        '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+        '<w:p><w:r><w:t>秘密</w:t></w:r><w:r><w:sym w:font="Wingdings" w:char="F0AB"/></w:r>'
+        "<w:r><w:t>1年</w:t></w:r></w:p><w:p><w:r><w:t>正文</w:t></w:r></w:p></w:body></w:document>"
+    )
+    docx = make_zip({"word/document.xml": document})
+    assert secrecy.scan({}, [("通知.docx", docx)]) == [secrecy.Finding("附件“通知.docx”", "秘密★1年")]
 
 
 def test_the_refusal_message_cites_the_rule_and_the_places():
