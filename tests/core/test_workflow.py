@@ -194,7 +194,7 @@ def test_sequential_countersign_opens_one_after_another(site):
     states = {i.assignee.username: i.state for i in inst.items}
     assert states == {"jia": "open", "yi": "waiting"}
     b_item = next(i for i in inst.items if i.assignee.username == "yi")
-    with pytest.raises(Conflict):
+    with pytest.raises(Conflict, match="顺序会签尚未轮到您"):
         act(site, engine.approve, b_item.id, site.people["b"])
     act(site, engine.approve, open_items(inst)["jia"].id, site.people["a"])
     assert set(open_items(inst)) == {"yi"}

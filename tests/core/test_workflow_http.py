@@ -603,8 +603,21 @@ def test_delegated_items_show_who_acts_for_whom(site_factory):
         assert "副主任 代 主任" in deputy.get(instance.url).text
     with signed_in(app, "leader") as leader:
         assert leader.get(instance.url).status_code == 200  # the principal sees what was done for them
+        # ... and finds it in their own 已办, marked as done by the delegate (page and API)
+        done = leader.get("/todo/done").text
+        assert instance.title in done and "由 副主任 代办" in done
+        (row,) = leader.get("/api/v1/core/todo?box=done").json()["items"]
+        assert (row["holder"]["username"], row["on_behalf_of"]["username"]) == ("deputy", "leader")
+    with signed_in(app, "deputy") as deputy:
+        # the delegate's own 已办 keeps the "代 主任" mark
+        assert "代办：代 主任" in deputy.get("/todo/done").text
     log = ActionLog.get(ActionLog.instance == instance.id, ActionLog.action == "approve")
     assert (log.actor.username, log.on_behalf_of.username) == ("deputy", "leader")
+    with signed_in(app, "deputy") as deputy:
+        # the delegate takes it back before the office acted: the log says "副主任 代 主任" again
+        deputy.post(f"/workflow/{instance.id}/withdraw", next=instance.url)
+    withdrawn = ActionLog.get(ActionLog.instance == instance.id, ActionLog.action == "withdraw")
+    assert (withdrawn.actor.username, withdrawn.on_behalf_of.username) == ("deputy", "leader")
 
 
 def test_hook_opinion_phrases(site_factory):

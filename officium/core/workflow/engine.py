@@ -296,6 +296,8 @@ def _take(app: OfficiumApp, item_id: int, actor: User) -> tuple[Instance, WorkIt
         raise WorkflowError("这不是您的待办事项。")
     if instance.state == "suspended":
         raise Conflict("该文件已挂起，恢复后才能办理。")
+    if item.state == "waiting" and instance.state == "running":
+        raise Conflict("顺序会签尚未轮到您，请等前一位会签人办理后再办理。")
     if item.state != "open" or instance.state != "running":
         raise Conflict("该事项已被处理（可能他人已先办理或已撤回），请刷新后查看最新状态。")
     return instance, item
@@ -306,11 +308,14 @@ def _close_item(
 ) -> None:
     changed = (
         WorkItem.update(state=state, done_at=app.clock(), action=action, opinion=opinion, actor=actor)
-        .where((WorkItem.id == item.id) & (WorkItem.state == "open"))
+        # the assignee too: a delegation that started or ended meanwhile moved the item to someone else
+        .where(
+            (WorkItem.id == item.id) & (WorkItem.state == "open") & (WorkItem.assignee == item.assignee_id)
+        )
         .execute()
     )
     if not changed:
-        raise Conflict("该事项已被处理，请刷新后查看最新状态。")
+        raise Conflict("该事项已被处理或已转给他人，请刷新后查看最新状态。")
 
 
 # ----------------------------------------------------------------------------------------- actions
@@ -638,7 +643,9 @@ def withdraw(app: OfficiumApp, instance_id: int, actor: User, request: Request |
             ).execute()
     instance.version += 1
     instance.save()
-    _log(app, instance, "withdraw", actor, step=last.step, request=request)
+    # a delegate takes back what they did for the principal: the log says "B 代 A" again
+    on_behalf_of = last.on_behalf_of if last.on_behalf_of_id else None
+    _log(app, instance, "withdraw", actor, step=last.step, on_behalf_of=on_behalf_of, request=request)
     return instance
 
 

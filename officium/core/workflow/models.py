@@ -59,15 +59,17 @@ class WorkItem(BaseModel):
     """Something one person must do (待办) or read (待阅).
 
     ``assignee`` is who sees it; ``principal`` is whom it belongs to when a delegate (外出授权) holds it.
-    The list queries of every user's boxes across all plugins use the index on (assignee, kind, state).
+    The list queries of every user's boxes across all plugins use the index on (assignee, kind, state); the
+    principal's 已办/已阅 (what a delegate did for them) use the one on (principal, kind, state).
     """
 
-    instance = ForeignKeyField(Instance, backref="items", on_delete="CASCADE")
+    # the composite indexes below start with instance, assignee and principal: no single-column ones
+    instance = ForeignKeyField(Instance, backref="items", on_delete="CASCADE", index=False)
     plugin = CharField(max_length=64)
     kind = CharField(max_length=8, default="todo")
     step = CharField(max_length=64)
-    assignee = ForeignKeyField(User, backref="+", on_delete="RESTRICT")
-    principal = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT")
+    assignee = ForeignKeyField(User, backref="+", on_delete="RESTRICT", index=False)
+    principal = ForeignKeyField(User, null=True, backref="+", on_delete="RESTRICT", index=False)
     state = CharField(max_length=16, default="open")
     seq = IntegerField(default=0)
     added = IntegerField(default=0)
@@ -87,6 +89,7 @@ class WorkItem(BaseModel):
         table_name = "core_work_item"
         indexes = (
             (("assignee", "kind", "state", "created_at"), False),
+            (("principal", "kind", "state", "created_at"), False),
             (("instance", "state"), False),
             (("state", "due_at"), False),
         )
