@@ -455,7 +455,7 @@ class _Renderer:
             w_sign = _width(pdf, sign[1].text)
             if center_x + w_sign / 2 > LEFT + BODY_W:
                 center_x = LEFT + BODY_W - w_sign / 2
-        rows = [r for r, _ in (sign, date_line) if r is not None]
+        rows = [item[0] for item in (sign, date_line) if item is not None]
         if self.seal_png is not None:
             top_row = min(rows)
             center_y = TOP + top_row * LINE + LINE * 0.55  # the text sits below the seal's centre

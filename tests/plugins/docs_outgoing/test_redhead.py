@@ -285,3 +285,14 @@ def test_missing_font_is_a_clear_error(monkeypatch, tmp_path):
     with pytest.raises(redhead.FontMissing) as raised:
         render_pdf(notice())
     assert "fonts-noto-cjk" in raised.value.message
+
+
+def test_minimal_documents_render(seal_png):
+    """Any element may be missing: a date without a 署名, a 署名 without a date, nothing but a title."""
+    only_date = render_pdf(
+        RedheadDocument(title="通知", body=[Paragraph("正文。")], date_written=date(2026, 3, 2)), seal_png
+    )
+    assert "2026年3月2日" in text_of(only_date)[0]
+    only_name = render_pdf(RedheadDocument(title="通知", issuer_name="办公室"))
+    assert "办公室" in text_of(only_name)[0]
+    assert "空白" in "".join(text_of(render_pdf(RedheadDocument(title="空白")))[0].split())

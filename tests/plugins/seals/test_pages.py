@@ -1,0 +1,183 @@
+"""The seal pages end to end: register a seal, request its use with a PDF, the custodian approves and applies
+it, the requester downloads the sealed file, the verify page accepts it and rejects a changed copy; the
+用印登记簿 lists and exports it."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from openpyxl import load_workbook
+
+from officium.core.audit import AuditEntry
+from officium.core.notifications import Notification
+from officium.plugins.seals.models import Seal, UseRequest
+from officium.testing import app_client, login
+
+from .conftest import new_seal
+
+
+def _post(client, url, token, data=None, files=None):
+    return client.post(url, data={"csrf_token": token, **(data or {})}, files=files, follow_redirects=False)
+
+
+def test_register_a_seal_through_the_form(app, bureau):
+    with app_client(app) as client:
+        token = login(client, "sealadmin")
+        page = client.get("/seals/new")
+        assert page.status_code == 200 and "登记印章" in page.text
+        bad = _post(
+            client,
+            "/seals/new",
+            token,
+            {
+                "unit": str(bureau.bgs.id),
+                "name": "",
+                "kind": "公章",
+                "custodian": "sys",
+                "valid_from": "2026-01-01",
+                "valid_until": "2025-01-01",
+            },
+        )
+        assert bad.status_code == 400
+        assert "请填写印章名称。" in bad.text
+        assert "不能保管印章" in bad.text  # 三员 never keep seals
+        assert "有效期至不能早于启用日期。" in bad.text
+        before = Seal.select().count()
+        created = _post(
+            client,
+            "/seals/new",
+            token,
+            {
+                "unit": str(bureau.bgs.id),
+                "name": "办公室公章（页面）",
+                "kind": "公章",
+                "custodian": "keeper",
+                "valid_from": "2026-01-01",
+                "valid_until": "2027-12-31",
+            },
+        )
+        assert created.status_code == 303
+        assert Seal.select().count() == before + 1
+        seal = Seal.get(Seal.name == "办公室公章（页面）")
+        detail = client.get(created.headers["location"])
+        assert "李保管" in detail.text and "非国密算法" in detail.text
+        image = client.get(f"/seals/{seal.id}/image.png")
+        assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+        entry = AuditEntry.select().where(
+            (AuditEntry.action == "seals.create") & (AuditEntry.object_id == str(seal.id))
+        )
+        assert entry.exists()
+
+
+def test_permissions_on_the_pages(app, bureau):
+    seal = new_seal(app, bureau)
+    with app_client(app) as client:
+        login(client, "hu")  # 工作人员: no seal permission
+        assert client.get("/seals/new").status_code == 403
+        assert client.get(f"/seals/{seal.id}").status_code == 404
+        assert client.get("/seals/register").status_code == 403
+        assert client.get("/seals/verify").status_code == 200  # anyone signed in may verify
+    with app_client(app) as client:
+        login(client, "zhou")  # clerk: may request
+        assert client.get(f"/seals/{seal.id}").status_code == 200
+        assert client.get(f"/seals/{seal.id}/request").status_code == 200
+        assert client.get("/seals/new").status_code == 403
+
+
+def test_request_approve_apply_download_and_verify(app, bureau, sample_pdf):
+    seal = new_seal(app, bureau)
+    with app_client(app) as client:
+        token = login(client, "zhou")
+        missing = _post(client, f"/seals/{seal.id}/request", token, {"reason": "", "copies": "1"})
+        assert missing.status_code == 400 and "请选择要用印的 PDF 文件。" in missing.text
+        not_pdf = _post(
+            client,
+            f"/seals/{seal.id}/request",
+            token,
+            {"reason": "报送", "copies": "1"},
+            files={"document": ("a.txt", b"hello", "text/plain")},
+        )
+        assert not_pdf.status_code == 400 and "只能对 PDF 文件用印。" in not_pdf.text
+        made = _post(
+            client,
+            f"/seals/{seal.id}/request",
+            token,
+            {"reason": "报送市政府", "title": "测试通知", "copies": "2"},
+            files={"document": ("通知.pdf", sample_pdf, "application/pdf")},
+        )
+        assert made.status_code == 303
+        use = UseRequest.select().order_by(UseRequest.id.desc()).first()
+        assert use.state == "pending" and use.copies == 2 and use.requester_id == bureau.clerk.id
+        # the requester cannot approve their own request
+        assert _post(client, f"/seals/requests/{use.id}/approve", token).status_code == 403
+    assert (
+        Notification.select()
+        .where((Notification.user == bureau.keeper) & (Notification.kind == "seals.request"))
+        .exists()
+    )
+    with app_client(app) as client:
+        token = login(client, "keeper")
+        todo = client.get("/seals/requests/")
+        assert "测试通知" in todo.text and "待我处理" in todo.text
+        assert _post(client, f"/seals/requests/{use.id}/approve", token, {"note": "同意"}).status_code == 303
+        assert UseRequest.get_by_id(use.id).state == "approved"
+        assert _post(client, f"/seals/requests/{use.id}/apply", token).status_code == 303
+        assert UseRequest.get_by_id(use.id).state == "used"
+        again = _post(client, f"/seals/requests/{use.id}/apply", token)
+        assert again.status_code == 303
+        assert UseRequest.get_by_id(use.id).used_by_id == bureau.keeper.id
+    with app_client(app) as client:
+        token = login(client, "zhou")
+        download = client.get(f"/seals/requests/{use.id}/sealed.pdf")
+        assert download.status_code == 200
+        assert download.headers["content-type"] == "application/pdf"
+        assert "attachment" in download.headers["content-disposition"]
+        sealed = download.content
+        ok = _post(client, "/seals/verify", token, files={"document": ("s.pdf", sealed, "application/pdf")})
+        assert ok.status_code == 200 and 'data-result="ok"' in ok.text and "验证通过" in ok.text
+        tampered = bytearray(sealed)
+        tampered[len(sample_pdf) // 2] ^= 0x20
+        bad = _post(
+            client, "/seals/verify", token, files={"document": ("s.pdf", bytes(tampered), "application/pdf")}
+        )
+        assert 'data-result="hash_mismatch"' in bad.text and "验证未通过" in bad.text
+        # another clerk sees nothing of it
+    with app_client(app) as client:
+        login(client, "qian")
+        assert client.get(f"/seals/requests/{use.id}").status_code == 404
+        assert client.get(f"/seals/requests/{use.id}/sealed.pdf").status_code == 404
+
+
+def test_register_filters_and_export(app, bureau, sample_pdf):
+    from .conftest import sealed_copy
+
+    seal = new_seal(app, bureau)
+    sealed_copy(app, bureau, seal, sample_pdf)
+    with app_client(app) as client:
+        login(client, "sealadmin")
+        page = client.get(f"/seals/register?seal={seal.id}&state=used")
+        assert page.status_code == 200 and seal.name in page.text
+        none = client.get(f"/seals/register?seal={seal.id}&state=rejected")
+        assert "没有符合条件的用印记录。" in none.text
+        export = client.get(f"/seals/register.xlsx?seal={seal.id}")
+        assert export.status_code == 200
+        sheet = load_workbook(io.BytesIO(export.content)).active
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows[0][0] == "申请编号" and len(rows) == 2
+        assert rows[1][2] == seal.name and rows[1][11] == "已用印"
+
+
+def test_revoke_needs_a_reason_and_confirms(app, bureau):
+    seal = new_seal(app, bureau)
+    with app_client(app) as client:
+        token = login(client, "sealadmin")
+        detail = client.get(f"/seals/{seal.id}")
+        assert re.search(r'data-confirm="[^"]*注销', detail.text)
+        _post(client, f"/seals/{seal.id}/revoke", token, {"reason": ""})
+        assert Seal.get_by_id(seal.id).revoked_at is None
+        _post(client, f"/seals/{seal.id}/revoke", token, {"reason": "印章遗失"})
+        assert Seal.get_by_id(seal.id).revoke_reason == "印章遗失"
+    with app_client(app) as client:
+        login(client, "zhou")
+        assert client.get(f"/seals/{seal.id}").status_code == 404  # revoked seals leave the clerks' list
