@@ -111,6 +111,7 @@ ACTIONS = {
     "jump": "跳转",
     "close": "终止",
     "finish": "办结",
+    "recall": "收回传阅",
 }
 
 
