@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from officium.core.richtext import html_to_text, sanitize_html
 
@@ -144,3 +146,23 @@ def test_html_to_text_gives_lines_without_markup_or_scripts():
     assert html_to_text("<pre>第一行\n  缩进行</pre><p>源码\n换行</p>") == "第一行\n缩进行\n源码 换行"
     assert html_to_text("") == ""
     assert html_to_text("纯文本 &lt;不是标签&gt;") == "纯文本 <不是标签>"
+
+
+_FRAGMENTS = st.sampled_from(
+    [
+        "<script>", "</script>", "<img src=x onerror=alert(1)>", "<a href='javascript:x'>", "<svg onload=x>",
+        "<p>", "</p>", "<b>", "<style>", "<!--", "-->", "<![CDATA[", "]]>", "&lt;", "&#x3c;", "<", ">", "'", '"',
+        "=", "on", "javascript:", "<iframe>", "<o:p>", "<table><tr><td>", "正文", " ", "\n",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_FRAGMENTS, st.text(max_size=5)), max_size=30).map("".join))
+def test_no_input_yields_script_and_cleaning_is_stable(html):
+    clean = sanitize_html(html)
+    assert not re.search(r"<(script|style|iframe|svg)\b", clean, re.I)
+    assert not re.search(r"<[^>]*\son\w+\s*=", clean, re.I)
+    assert not re.search(r"(href|src)=\"[^\"]*javascript:", clean, re.I)
+    assert sanitize_html(clean) == clean
+    html_to_text(html)  # never raises
