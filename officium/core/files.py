@@ -259,7 +259,7 @@ def save_upload(
     (default: the site's ``max_upload_mb``), of an extension not in ``allowed_extensions`` (default: every
     type in :data:`TYPES`), or when its content is not what the extension says.  The row is created in the
     caller's transaction; the blob is written first (an orphan blob left by a rolled-back request is
-    harmless: the next upload of the same content reuses it).
+    harmless, and ``officium files gc`` removes it).
     """
     allowed = _normalise_extensions(allowed_extensions)
     limit = max_bytes if max_bytes is not None else app.config.max_upload_mb * 1024 * 1024
