@@ -382,10 +382,20 @@ def closed(app: OfficiumApp, leave_id: int) -> None:
     """The workflow was withdrawn or terminated: the request is cancelled and its days are free again."""
     leave = LeaveRequest.get_by_id(leave_id)
     if leave.status == "pending":
+        by_workflow = not leave.cancel_reason  # withdrawn in the panel or terminated by 流程监控
         leave.status = "cancelled"
         leave.cancelled_at = app.clock()
         leave.cancel_reason = leave.cancel_reason or "审批流程已终止"
         leave.save()
+        if by_workflow:
+            notifications.notify(
+                app,
+                leave.user,
+                CANCELLED,
+                f"您的休假申请已终止：{leave.leave_type.name} {period_label(leave)}",
+                url=f"{URL}{leave.id}",
+                body="审批流程已终止，占用的额度已恢复。需要时请重新申请。",
+            )
 
 
 # ------------------------------------------------------------------------------ cancel, 销假, delegation

@@ -161,6 +161,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             add_user(app, "clerk", name="石综合", unit=it, roles=["clerk"])
             add_user(app, "kezhang", name="金科长", unit=section, roles=["leader"])
             add_user(app, "keyuan", name="黎科员", unit=section)
+            add_user(app, "monitor", name="流程管理员", unit=leaders, roles=["workflow_admin"])
             for username in STAFF:
                 add_user(app, username, unit=it)
             yield Site(app, clock, stack)

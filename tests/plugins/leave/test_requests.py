@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 import chinese_calendar
 
 from officium.core.audit import AuditEntry
+from officium.core.notifications import Notification
 from officium.plugins.delegation.models import Delegation
 from officium.plugins.leave.models import LeaveRequest
 
@@ -416,3 +417,19 @@ def test_classified_marks_are_refused_and_the_refusal_audited(site: Site):
     assert LeaveRequest.select().count() == before
     refusals = AuditEntry.select().where(AuditEntry.action == "leave.secrecy_refused")
     assert refusals.count() == 2 and {e.result for e in refusals} == {"refused"}
+
+
+def test_a_request_terminated_by_the_workflow_administrator_is_cancelled(site: Site):
+    leave = site.file("zhouba", leave_type="personal", start_date="2026-09-21", end_date="2026-09-21")
+    instance = site.instance(leave["id"])
+    done = site("monitor").post(f"/api/v1/core/workflow/monitor/{instance.id}/close", {"reason": "重复提交"})
+    assert done.status_code == 200, done.text
+    row = LeaveRequest.get_by_id(leave["id"])
+    assert row.status == "cancelled"
+    assert (
+        Notification.select()
+        .where((Notification.user == site("zhouba").user) & (Notification.kind == "leave.cancelled"))
+        .exists()
+    )
+    # the day is free again
+    site.file("zhouba", leave_type="personal", start_date="2026-09-21", end_date="2026-09-21")
