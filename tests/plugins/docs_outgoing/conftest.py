@@ -7,6 +7,7 @@ fenguan), 财务处 (leader caiwu), 科技处 (leader keji).
 
 from __future__ import annotations
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
@@ -27,12 +28,15 @@ from officium.testing import (
 
 
 class Away:
-    """外出授权 stand-in: the work of 副局长 zhengfu (away) goes to 局长 juzhang, who signs as 代."""
+    """外出授权 stand-in: the work of 副局长 zhengfu (away) goes to 局长 juzhang, who signs as 代; the seal
+    custodian yinzhang is away too, but seal custody is never delegated."""
 
     @hookimpl
     def workflow_assignee(self, app, user, plugin):
         if user.username == "zhengfu":
             return User.get(User.username == "juzhang")
+        if user.username == "yinzhang":
+            return User.get(User.username == "wenshu")
         return None
 
 
@@ -47,7 +51,7 @@ def bureau(tmp_path_factory):
     clock = FakeClock()
     app = make_site(
         tmp_path_factory.mktemp("docs_outgoing") / "site",
-        plugins=["docs_outgoing", "docs_incoming"],
+        plugins=["docs_outgoing", "docs_incoming", "seals"],
         clock=clock,
         extra_plugins=[make_plugin("away", Away())],
     )
@@ -66,14 +70,33 @@ def bureau(tmp_path_factory):
         keji=add_user(app, "keji", name="处长庚", unit=kjc, roles=["leader"]),
         outsider=add_user(app, "outsider", name="旁人辛", unit=kjc),
         zhengfu=add_user(app, "zhengfu", name="副局长壬", unit=ju),
+        yinzhang=add_user(app, "yinzhang", name="印章保管人癸", unit=bgs),
     )
     with write_transaction(app.db):
         from officium.plugins.docs_outgoing.models import Prefix
 
         Prefix.create(code="X检发", description="局发文", created_at=clock.now)
         Prefix.create(code="X检", description="上行文", direction="up", created_at=clock.now)
+        from officium.plugins.seals import service as seals
+
+        seal = seals.create_seal(
+            app,
+            seals.SealInput(
+                unit=ju,
+                name="江南出入境检验检疫局公章",
+                kind="公章",
+                custodian=people.yinzhang,
+                valid_from=date(2026, 1, 1),
+                valid_until=date(2030, 12, 31),
+            ),
+            people.juzhang,
+        )
     site = SimpleNamespace(
-        app=app, clock=clock, units=SimpleNamespace(ju=ju, bgs=bgs, rsc=rsc, cwc=cwc, kjc=kjc), people=people
+        app=app,
+        clock=clock,
+        seal=seal,
+        units=SimpleNamespace(ju=ju, bgs=bgs, rsc=rsc, cwc=cwc, kjc=kjc),
+        people=people,
     )
     yield site
     close_site(app)
@@ -178,9 +201,8 @@ def step_of(doc_id):
     return instance.step if instance is not None and instance.state == "running" else instance.state
 
 
-def to_issue(bureau, browsers, **changes):
-    """A document drafted, checked, signed, reviewed and numbered: it waits at 核发/分发 (sites without the
-    seals module skip 用印)."""
+def to_number(bureau, browsers, **changes):
+    """A document drafted, checked, signed and reviewed, with its 文号 taken: it waits at 编号登记."""
     nigao, wenshu = browsers("nigao"), browsers("wenshu")
     doc_id = draft(nigao, **changes)
     assert nigao.post(f"/docs_outgoing/{doc_id}/submit").status_code == 303
@@ -189,6 +211,19 @@ def to_issue(bureau, browsers, **changes):
     approve(browsers("fenguan"), doc_id, "fenguan", "同意。")
     approve(wenshu, doc_id, "wenshu")
     assert wenshu.post(f"/docs_outgoing/{doc_id}/number", data={"prefix": "X检发"}).status_code == 303
+    return doc_id
+
+
+def to_issue(bureau, browsers, **changes):
+    """... then 用印 applied by the custodian (rendering the PDF takes seconds): it waits at 核发/分发."""
+    doc_id = to_number(bureau, browsers, **changes)
+    wenshu = browsers("wenshu")
+    requested = wenshu.post(f"/docs_outgoing/{doc_id}/seal-request", data={"seal": str(bureau.seal.id)})
+    assert requested.status_code == 303
     approve(wenshu, doc_id, "wenshu")
+    assert step_of(doc_id) == "seal"
+    yinzhang = browsers("yinzhang")
+    assert yinzhang.post(f"/docs_outgoing/{doc_id}/seal").status_code == 303
+    approve(yinzhang, doc_id, "yinzhang", "已用印。")
     assert step_of(doc_id) == "issue"
     return doc_id

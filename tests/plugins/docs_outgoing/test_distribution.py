@@ -1,5 +1,9 @@
-"""核发/分发: into the 收文 of internal units (linked to the original), the external exchange package and its
-import into another unit's 收文, then 归档."""
+"""用印, then 核发/分发 of one issued document: the sealed PDF, the external exchange package and its import
+into another unit's 收文, the internal distribution into the units' 收文 (linked to the original), 归档.
+
+The tests share one document (sealing renders the 套红 PDF, which takes seconds) and run in file order:
+the export happens while the document is at 核发/分发, the last test completes 核发 and 归档.
+"""
 
 from __future__ import annotations
 
@@ -12,83 +16,66 @@ import pytest
 
 from officium.plugins.docs_incoming.models import IncomingDocument
 from officium.plugins.docs_incoming.service import incoming_for_source
+from officium.plugins.docs_outgoing import sealing
 from officium.plugins.docs_outgoing.models import Distribution, Document
+from officium.plugins.seals import service as seals
+from officium.plugins.seals.models import UseRequest
 from tests.plugins.docs_outgoing.conftest import approve, step_of, to_issue
 
 
-def test_internal_distribution_arrives_in_the_units_incoming_queue(bureau, browsers):
-    units = bureau.units
-    doc_id = to_issue(bureau, browsers, title="江南出入境检验检疫局关于春节值班安排的通知")
-    wenshu = browsers("wenshu")
-    # 核发 cannot complete before the document was distributed
-    refused = approve(wenshu, doc_id, "wenshu", "", expect=400)
-    assert "分发" in refused.text and step_of(doc_id) == "issue"
-    # only the handler of 核发/分发 may distribute
-    early = browsers("nigao").post(f"/docs_outgoing/{doc_id}/distribute", data={"units": [str(units.cwc.id)]})
-    assert early.status_code == 403
-    response = wenshu.post(
-        f"/docs_outgoing/{doc_id}/distribute", data={"units": [str(units.cwc.id), str(units.kjc.id)]}
+@pytest.fixture(scope="module")
+def issued(bureau, browsers):
+    return to_issue(
+        bureau, browsers, title="江南出入境检验检疫局关于联合检查的通知", main_to="各处室、某某海关"
     )
-    assert response.status_code == 303
-    doc = Document.get_by_id(doc_id)
-    copies = incoming_for_source("docs_outgoing", "document", doc_id)
-    assert {c.unit_id for c in copies} == {units.cwc.id, units.kjc.id}
-    for copy in copies:
-        assert copy.status == "registered" and copy.doc_number == doc.doc_number and copy.title == doc.title
-        assert copy.from_unit == "江南出入境检验检疫局" and copy.doc_type == "通知"
-    assert Distribution.select().where(Distribution.document == doc_id).count() == 2
-    page = wenshu.get(f"/docs_outgoing/{doc_id}")
-    assert "内部单位收文状态" in page.text and "财务处" in page.text
-
-    approve(wenshu, doc_id, "wenshu", "核发。")
-    doc = Document.get_by_id(doc_id)
-    assert doc.state == "issued" and doc.issued_at is not None and step_of(doc_id) == "archive"
-    approve(wenshu, doc_id, "wenshu", "归档。")
-    assert Document.get_by_id(doc_id).state == "archived" and step_of(doc_id) == "done"
 
 
-def test_distribution_needs_a_unit(bureau, browsers):
-    doc_id = to_issue(bureau, browsers, title="江南出入境检验检疫局关于空分发的通知")
-    before = IncomingDocument.select().count()
-    response = browsers("wenshu").post(f"/docs_outgoing/{doc_id}/distribute", data={})
-    assert response.status_code == 303
-    assert IncomingDocument.select().count() == before
-    assert not Distribution.select().where(Distribution.document == doc_id).exists()
+def test_the_custodian_sealed_the_exact_pdf_and_it_verifies(bureau, browsers, issued):
+    doc = Document.get_by_id(issued)
+    use = UseRequest.get_by_id(doc.use_request_id)
+    assert use.state == "used" and use.used_by.username == "yinzhang" and use.requester.username == "wenshu"
+    assert use.plugin == "docs_outgoing" and use.owner_id == str(doc.id) and use.sha256 == doc.pdf_sha256
+    sealed = sealing.sealed_pdf(bureau.app, doc)
+    assert sealed.startswith(b"%PDF-") and use.sealed_sha256 == hashlib.sha256(sealed).hexdigest()
+    assert seals.verify_pdf(bureau.app, sealed).ok
+    flipped = bytearray(sealed)
+    flipped[len(flipped) // 3] ^= 0x01
+    assert not seals.verify_pdf(bureau.app, bytes(flipped)).ok
+    # the sealed PDF is what the document's PDF link serves from now on
+    served = browsers("nigao").get(f"/docs_outgoing/{issued}/pdf")
+    assert served.status_code == 200 and served.content == sealed
+    assert served.headers["content-type"] == "application/pdf"
 
 
 @pytest.fixture(scope="module")
-def exported(bureau, browsers):
-    """One 函 to an external recipient, exported once (rendering the 套红 PDF takes seconds)."""
-    doc_id = to_issue(
-        bureau, browsers, title="江南出入境检验检疫局关于联合检查的函", doc_type="函", main_to="某某海关"
-    )
+def exported(bureau, browsers, issued):
     wenshu = browsers("wenshu")
-    empty = wenshu.post(f"/docs_outgoing/{doc_id}/export", data={"recipient": ""})
+    empty = wenshu.post(f"/docs_outgoing/{issued}/export", data={"recipient": ""})
     assert (
-        empty.status_code == 303 and not Distribution.select().where(Distribution.document == doc_id).exists()
+        empty.status_code == 303 and not Distribution.select().where(Distribution.document == issued).exists()
     )
-    assert wenshu.post(f"/docs_outgoing/{doc_id}/export", data={"recipient": "某某海关"}).status_code == 303
-    made = Distribution.get(Distribution.document == doc_id)
-    package = wenshu.get(f"/docs_outgoing/{doc_id}/files/{made.incoming_ref}")
-    return doc_id, made, package
+    assert wenshu.post(f"/docs_outgoing/{issued}/export", data={"recipient": "某某海关"}).status_code == 303
+    made = Distribution.get((Distribution.document == issued) & (Distribution.kind == "external"))
+    package = wenshu.get(f"/docs_outgoing/{issued}/files/{made.incoming_ref}")
+    return made, package
 
 
-def test_the_external_package_carries_pdf_metadata_and_signature(bureau, browsers, exported):
-    _doc_id, made, package = exported
-    assert made.kind == "external" and made.recipient == "某某海关"
+def test_the_external_package_carries_the_sealed_pdf_metadata_and_signature(bureau, exported):
+    made, package = exported
+    assert made.recipient == "某某海关" and made.package_sha256 == hashlib.sha256(package.content).hexdigest()
     assert package.status_code == 200 and package.headers["content-disposition"].startswith("attachment")
     archive = zipfile.ZipFile(io.BytesIO(package.content))
     assert {"metadata.json", "document.pdf", "signature.json"} <= set(archive.namelist())
     metadata = json.loads(archive.read("metadata.json"))
     assert metadata["format"] == "officium-outgoing/1" and metadata["doc_number"].startswith("X检发〔2026〕")
     assert metadata["recipient"] == "某某海关" and metadata["paragraphs"][0]["kind"] == "h1"
-    assert archive.read("document.pdf").startswith(b"%PDF-")
-    assert json.loads(archive.read("signature.json"))["sealed"] is False  # this site has no seals module
-    assert made.package_sha256 == hashlib.sha256(package.content).hexdigest()
+    signature = json.loads(archive.read("signature.json"))
+    assert signature["sealed"] is True and signature["seal"] == "江南出入境检验检疫局公章"
+    assert seals.verify_pdf(bureau.app, archive.read("document.pdf")).ok
 
 
 def test_another_unit_imports_the_package_into_its_incoming(bureau, browsers, exported):
-    _doc_id, _made, package = exported
+    _made, package = exported
     metadata = json.loads(zipfile.ZipFile(io.BytesIO(package.content)).read("metadata.json"))
     page = browsers("wenshu").post(
         "/docs_outgoing/import",
@@ -98,14 +85,14 @@ def test_another_unit_imports_the_package_into_its_incoming(bureau, browsers, ex
     assert page.status_code == 303
     incoming = IncomingDocument.select().order_by(IncomingDocument.id.desc()).first()
     assert (
-        incoming.title == "江南出入境检验检疫局关于联合检查的函" and incoming.unit_id == bureau.units.kjc.id
+        incoming.title == "江南出入境检验检疫局关于联合检查的通知" and incoming.unit_id == bureau.units.kjc.id
     )
     assert incoming.doc_number == metadata["doc_number"] and incoming.status == "registered"
     assert page.headers["location"] == incoming.url
 
 
 def test_a_changed_or_broken_package_is_refused(bureau, browsers, exported):
-    source = zipfile.ZipFile(io.BytesIO(exported[2].content))
+    source = zipfile.ZipFile(io.BytesIO(exported[1].content))
     tampered = io.BytesIO()
     with zipfile.ZipFile(tampered, "w") as out:
         for name in source.namelist():
@@ -128,3 +115,33 @@ def test_a_changed_or_broken_package_is_refused(bureau, browsers, exported):
     )
     assert not_zip.status_code == 400 and "损坏" in not_zip.text
     assert IncomingDocument.select().count() == before
+
+
+def test_internal_distribution_arrives_in_the_units_incoming_then_issue_and_archive(bureau, browsers, issued):
+    units = bureau.units
+    doc_id = issued
+    wenshu = browsers("wenshu")
+    # only the handler of 核发/分发 may distribute, and a unit must be chosen
+    early = browsers("nigao").post(f"/docs_outgoing/{doc_id}/distribute", data={"units": [str(units.cwc.id)]})
+    assert early.status_code == 403
+    before = IncomingDocument.select().count()
+    assert wenshu.post(f"/docs_outgoing/{doc_id}/distribute", data={}).status_code == 303
+    assert IncomingDocument.select().count() == before
+    response = wenshu.post(
+        f"/docs_outgoing/{doc_id}/distribute", data={"units": [str(units.cwc.id), str(units.kjc.id)]}
+    )
+    assert response.status_code == 303
+    doc = Document.get_by_id(doc_id)
+    copies = incoming_for_source("docs_outgoing", "document", doc_id)
+    assert {c.unit_id for c in copies} == {units.cwc.id, units.kjc.id}
+    for copy in copies:
+        assert copy.status == "registered" and copy.doc_number == doc.doc_number and copy.title == doc.title
+        assert copy.from_unit == "江南出入境检验检疫局" and copy.doc_type == "通知"
+    page = wenshu.get(f"/docs_outgoing/{doc_id}")
+    assert "内部单位收文状态" in page.text and "财务处" in page.text
+
+    approve(wenshu, doc_id, "wenshu", "核发。")
+    doc = Document.get_by_id(doc_id)
+    assert doc.state == "issued" and doc.issued_at is not None and step_of(doc_id) == "archive"
+    approve(wenshu, doc_id, "wenshu", "归档。")
+    assert Document.get_by_id(doc_id).state == "archived" and step_of(doc_id) == "done"

@@ -63,8 +63,18 @@ def test_parallel_countersign_by_two_units_then_signing_and_numbering(bureau, br
     number = Document.get_by_id(doc_id).doc_number
     assert number.startswith("X检发〔2026〕") and number.endswith("号")
     assert number in wenshu.get(f"/docs_outgoing/{doc_id}").text
+    refused = approve(wenshu, doc_id, "wenshu", "", expect=400)
+    assert "申请用印" in refused.text  # the 用印申请 belongs to 编号登记
+    page = wenshu.get(f"/docs_outgoing/{doc_id}")
+    assert "江南出入境检验检疫局公章" in page.text and "申请用印" in page.text
+    assert (
+        wenshu.post(f"/docs_outgoing/{doc_id}/seal-request", data={"seal": str(bureau.seal.id)}).status_code
+        == 303
+    )
     approve(wenshu, doc_id, "wenshu", "")
-    assert step_of(doc_id) == "issue"  # this site has no seals module: 用印 is skipped
+    # 用印 goes to the custodian in person although their work is delegated (custody is never delegated)
+    assert step_of(doc_id) == "seal"
+    assert item_of(doc_id, "yinzhang") is not None and item_of(doc_id, "wenshu") is None
 
 
 def test_sequential_countersign_opens_one_unit_after_the_other(bureau, browsers):

@@ -8,11 +8,11 @@ from openpyxl import load_workbook
 
 from officium.core.search.query import SearchQuery, search
 from officium.plugins.docs_outgoing.models import Document
-from tests.plugins.docs_outgoing.conftest import DRAFT, approve, draft, to_issue
+from tests.plugins.docs_outgoing.conftest import DRAFT, approve, draft, to_number
 
 
 def test_the_register_filters_and_exports_to_excel(bureau, browsers):
-    doc_id = to_issue(bureau, browsers, title="江南出入境检验检疫局关于登记簿测试的通报", doc_type="通报")
+    doc_id = to_number(bureau, browsers, title="江南出入境检验检疫局关于登记簿测试的通报", doc_type="通报")
     number = Document.get_by_id(doc_id).doc_number
     wenshu = browsers("wenshu")
     page = wenshu.get("/docs_outgoing/register?doc_type=通报")
