@@ -8,7 +8,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from officium.core.files import FileRejected
+from officium.core.files import FileRejected, download_response
 from officium.core.web.api import ApiError, paginate
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.plugins.bulletin import (
@@ -219,6 +219,16 @@ def api_upload(request: Request) -> Response:
         raise ApiError(422, "secrecy_refused", refused["files"], refused)
     saved = _errors(request, lambda: attachments.add(app, announcement, items, who.user))
     return JSONResponse([attachments.serialize(announcement, f) for f in saved], status_code=201)
+
+
+def api_download(request: Request) -> Response:
+    """下载附件（有权查看该公告的人员）。"""
+    who = who_is(request)
+    announcement = _visible(request, who)
+    attachment = attachments.one(announcement, request.path_params["file_id"])
+    if attachment is None:
+        raise ApiError(404, "not_found", "找不到该附件。")
+    return download_response(request.state.app, attachment)
 
 
 def api_remove_file(request: Request) -> dict[str, Any]:

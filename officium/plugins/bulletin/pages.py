@@ -15,8 +15,9 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from officium.core.admin.queries import xlsx_bytes
 from officium.core.db import write_transaction
-from officium.core.files import FileRejected, download_response
+from officium.core.files import FileRejected, content_disposition, download_response
 from officium.core.identity.models import Unit
 from officium.core.registry import Widget
 from officium.core.richtext import sanitize_html
@@ -418,6 +419,8 @@ def readers_page(request: Request) -> Response:
     announcement = editable_or_404(request, who)
     app = request.state.app
     rows = receipts.report(app, announcement)
+    if request.query_params.get("export") == "xlsx":
+        return _report_xlsx(announcement, rows)
     unit = request.query_params.get("unit", "")
     return render(
         request,
@@ -430,6 +433,35 @@ def readers_page(request: Request) -> Response:
         confirmed=sum(r.confirmed for r in rows),
         live=access.live(announcement, app.clock()),
         breadcrumbs=[("公告板", URL), (announcement.title, f"{URL}{announcement.id}"), ("阅读情况", "")],
+    )
+
+
+REPORT_HEADER = ["单位", "姓名", "用户名", "首次阅读", "确认时间"]
+
+
+def _report_xlsx(announcement: Announcement, rows: list[receipts.UnitRow]) -> Response:
+    """The read report as an Excel workbook, one line per reader."""
+
+    def when(value: Any) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+    lines = (
+        [
+            r.unit.name if r.unit else "",
+            p["name"],
+            p["username"],
+            when(p["read_at"]) or "未读",
+            when(p["confirmed_at"]) or ("未确认" if announcement.must_read else ""),
+        ]
+        for r in rows
+        for p in r.people
+    )
+    return Response(
+        xlsx_bytes(REPORT_HEADER, lines, title="阅读情况"),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={
+            "Content-Disposition": content_disposition("attachment", f"阅读情况-{announcement.id}.xlsx")
+        },
     )
 
 

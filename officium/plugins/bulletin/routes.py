@@ -50,6 +50,7 @@ ROUTES = [
     Api(f"/announcements{ONE}/readers", api.api_readers, "readers", READ, summary="阅读情况"),
     Api(f"/announcements{ONE}/versions", api.api_versions, "versions", READ, summary="修改记录"),
     Api(f"/announcements{ONE}/files", api.api_upload, "upload", READ, methods=POST, summary="上传附件"),
+    Api("/announcements" + ONE + "/files/{file_id:int}", api.api_download, "file", READ, summary="下载附件"),
     Api(
         "/announcements" + ONE + "/files/{file_id:int}/delete",
         api.api_remove_file,

@@ -120,8 +120,12 @@ def test_attachments_are_served_to_readers_only(bureau, people, column):
     assert download.headers["content-disposition"].startswith("attachment")
     assert download.headers["x-content-type-options"] == "nosniff"
 
+    by_api = api(reader, "GET", f"/announcements/{announcement_id}/files/{attachment.id}")
+    assert by_api.status_code == 200 and by_api.content == download.content
+
     outsider = people("liu")  # 办公室: not a reader of this column
     assert outsider.get(url).status_code == 404
+    assert api(outsider, "GET", f"/announcements/{announcement_id}/files/{attachment.id}").status_code == 404
     # an attachment id under another announcement's path is not found either
     other = api(
         zhou,

@@ -4,7 +4,10 @@ by the periodic job)."""
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
+
+from openpyxl import load_workbook
 
 from officium.core.jobs import run_due_jobs
 from officium.core.notifications import Notification
@@ -83,6 +86,13 @@ def test_read_report_per_unit_and_manual_reminder(bureau, people):
     assert (units["CWC"]["total"], units["CWC"]["read"], units["CWC"]["confirmed"]) == (3, 1, 1)
     assert (units["RSC"]["read"], units["RSC"]["confirmed"]) == (2, 1)  # qian read it; zhou wrote it
     page = zhou.get(f"/bulletin/{notice['id']}/readers?unit=RSC").text
+    exported = zhou.get(f"/bulletin/{notice['id']}/readers?export=xlsx")
+    assert exported.status_code == 200
+    sheet = load_workbook(io.BytesIO(exported.content)).active
+    lines = {row[1]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert lines["孙会计"][3] != "未读" and lines["孙会计"][4] != "未确认"
+    assert lines["柯科员"][3:] == ("未读", "未确认")
+    assert people("qian").get(f"/bulletin/{notice['id']}/readers?export=xlsx").status_code == 404
     assert "赵处长" in page and 'data-testid="people"' in page
     # readers cannot see the report
     assert people("qian").get(f"/bulletin/{notice['id']}/readers").status_code == 404

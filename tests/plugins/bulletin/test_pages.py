@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from officium.core.jobs import run_due_jobs
+from officium.core.search import reindex
 from tests.plugins.bulletin.conftest import api, board_ids, draft, make_column
 
 
@@ -71,3 +72,11 @@ def test_search_finds_announcements_for_their_readers_only(bureau, people):
     qian = people("qian")
     hits = qian.get("/api/v1/search/", params={"q": "住宿费"}).json()["items"]
     assert [h for h in hits if h["source"] == "bulletin.announcement"] == []
+
+    # a rebuilt index (officium search reindex) holds the live announcements only
+    gone = draft(li, column, "住宿费旧标准", submit=True)
+    api(li, "POST", f"/announcements/{gone['id']}/withdraw", json={"reason": "已废止"})
+    counts = reindex(bureau.app, plugin="bulletin")
+    assert counts["bulletin.announcement"] >= 1
+    hits = sun.get("/api/v1/search/", params={"q": "住宿费"}).json()["items"]
+    assert [h["url"] for h in hits if h["source"] == "bulletin.announcement"] == [f"/bulletin/{notice['id']}"]
