@@ -68,9 +68,9 @@ def bureau(app) -> Bureau:
     )
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def sample_pdf() -> bytes:
-    """A small rendered 套红 PDF (rendering is slow: one per module)."""
+    """A small rendered 套红 PDF (rendering takes seconds: one for the whole run)."""
     doc = RedheadDocument(
         issuer_mark="X市出入境检验检疫局文件",
         doc_number="X检发〔2026〕3号",

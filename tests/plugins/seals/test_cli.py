@@ -8,18 +8,17 @@ from click.testing import CliRunner
 
 from officium.cli import main
 from officium.core.db import write_transaction
-from officium.plugins.docs_outgoing.redhead import Paragraph, RedheadDocument, render_pdf
 from officium.plugins.seals import crypto, service
 from officium.plugins.seals.service import SealInput
 from officium.testing import add_unit, add_user
 
 
-def test_seal_verify_command(site_factory, tmp_path):
+def test_seal_verify_command(site_factory, tmp_path, sample_pdf):
     app = site_factory(plugins=["seals"])
     office = add_unit(app, "BGS", "办公室")
     keeper = add_user(app, "keeper", name="李保管", unit=office, roles=["clerk"])
     admin = add_user(app, "sealadmin", name="王管理", unit=office, roles=["seal_admin"])
-    pdf = render_pdf(RedheadDocument(title="通知", body=[Paragraph("正文。")], date_written=date(2026, 3, 2)))
+    pdf = sample_pdf
     with write_transaction(app.db):
         seal = service.create_seal(
             app,
