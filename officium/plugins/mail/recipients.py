@@ -194,6 +194,8 @@ def _group_members(group: Group) -> tuple[list[User], list[str]]:
 def labels_for(app: OfficiumApp, tokens: Iterable[str], viewer: User | None = None) -> dict[str, str]:
     """A readable label per token: 周静（办公室）, 办公室（部门邮箱）, 办公室全体人员, 综合人员（办公室）…"""
     tokens = list(tokens)
+    if not tokens:
+        return {}
     plain = [t for t in tokens if ":" not in t and not is_external(t)]
     codes = {t.partition(":")[2].partition("@")[2] or t.partition(":")[2] for t in tokens if ":" in t}
     people = {

@@ -594,19 +594,22 @@ def distribute(
 # -------------------------------------------------------------------------------------------- counts
 
 
-def unread_count(user: User) -> int:
-    """Unread mail in the user's inbox and their unit mailboxes: one indexed count."""
-    units = RoleGrant.select(RoleGrant.unit).where((RoleGrant.user == user) & (RoleGrant.role == "clerk"))
-    return (
-        Copy.select()
-        .where(
-            ((Copy.user == user) | Copy.unit.in_(units))
-            & (Copy.folder == "inbox")
-            & (Copy.deleted == False)  # noqa: E712
-            & Copy.read_at.is_null()
-        )
-        .count()
+def unread_query(user: User) -> Any:
+    """Unread mail in the user's inbox and their unit mailboxes, as one UNION ALL whose two halves each
+    search an index ((user, …) and (unit, …)); an OR of the two would defeat both on PostgreSQL."""
+    unread = (Copy.folder == "inbox") & (Copy.deleted == False) & Copy.read_at.is_null()  # noqa: E712
+    mine = Copy.select(Copy.id).where((Copy.user == user) & unread)
+    theirs = (
+        Copy.select(Copy.id)
+        .join(RoleGrant, on=(RoleGrant.unit == Copy.unit))
+        .where((RoleGrant.user == user) & (RoleGrant.role == "clerk") & unread)
     )
+    return mine + theirs
+
+
+def unread_count(user: User) -> int:
+    """The number for the 待办 badge: one statement."""
+    return unread_query(user).count()
 
 
 # ---------------------------------------------------------------------------------------------- jobs

@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from peewee import PostgresqlDatabase
+from peewee import PostgresqlDatabase, fn
 from playhouse.schema_diff import diff_models
 
 from officium.core.db import write_transaction
@@ -48,6 +48,9 @@ def test_the_inbox_query_uses_the_owner_index(site):
             )
             for other in User.select():
                 Copy.create(message=message, user=other, kind="to", folder="inbox", at=now)
+            Copy.create(
+                message=message, unit=site.bgs if n % 2 else site.rsc, kind="to", folder="inbox", at=now
+            )
     site.app.db.execute_sql("ANALYZE")
     full_scan = re.compile(r"Seq Scan on mail_copy|\bSCAN (t1|mail_copy)\b(?! USING)")
     for key in ("inbox", "sent", "trash"):
@@ -58,6 +61,12 @@ def test_the_inbox_query_uses_the_owner_index(site):
             assert "copy_user_id_folder_deleted_at" in shown, shown
     searched = boxes.box_query(user, boxes.box_of(user, "inbox"), boxes.Filters(q="防汛")).paginate(1, 20)
     assert not full_scan.search(plan(site.app, searched))
+    # the badge's count (a clerk's): each half of the UNION searches its index
+    clerk = User.get(User.username == "zhou")
+    counted = plan(site.app, service.unread_query(clerk).select_from(fn.COUNT(1)))
+    assert "copy_user_id_folder_deleted_at" in counted and "copy_unit_id_folder_deleted_at" in counted, (
+        counted
+    )
     unit_box = boxes.Box("unit", "x", "inbox", site.bgs)
     assert "copy_unit_id_folder_deleted_at" in plan(site.app, boxes.box_query(user, unit_box).paginate(1, 20))
 
