@@ -121,3 +121,47 @@ def _everyone_column(people) -> int:
     if "all" not in _COLUMN:
         _COLUMN["all"] = make_column(people("wu"), "综合信息")
     return _COLUMN["all"]
+
+
+def test_the_office_changes_a_column_and_its_readers_follow(bureau, people):
+    office = people("wu")
+    column = make_column(office, "可改栏目")
+    notice = draft(people("li"), column, "范围随栏目变化的公告", submit=True)
+    qian = people("qian")
+    assert notice["id"] in board_ids(qian)
+    form = office.get(f"/bulletin/columns/{column}")
+    assert form.status_code == 200 and 'value="可改栏目"' in form.text
+    changed = office.post(
+        f"/bulletin/columns/{column}",
+        data={
+            "csrf_token": office.csrf,
+            "name": "可改栏目",
+            "approval": "none",
+            "active": "1",
+            "readers_units": ["CWC"],
+            "publishers_roles": ["clerk"],
+        },
+        follow_redirects=False,
+    )
+    assert changed.status_code == 303
+    assert notice["id"] not in board_ids(qian)
+    assert qian.get(f"/bulletin/{notice['id']}").status_code == 404
+    assert notice["id"] in board_ids(people("sun"))
+    assert office.get("/bulletin/columns/99999").status_code == 404
+
+    stopped = api(
+        office,
+        "POST",
+        f"/columns/{column}",
+        json={
+            "name": "可改栏目",
+            "approval": "none",
+            "active": False,
+            "readers": {"all": True},
+            "publishers": {"all": True},
+        },
+    )
+    assert stopped.status_code == 200 and stopped.json()["active"] is False
+    sun = people("sun")
+    assert notice["id"] not in board_ids(sun)
+    assert sun.get(f"/bulletin/{notice['id']}").status_code == 404
