@@ -409,6 +409,7 @@ def reports_page(request: Request) -> Response:
         unit=unit,
         leave_type=leave_type,
         month=month,
+        months=[(m, f"{m}月") for m in range(1, 13)],
         units=[(u.code, u.name) for u in Unit.select().where(Unit.active).order_by(Unit.order, Unit.id)],
         types=type_options(),
         query=str(request.query_params),
