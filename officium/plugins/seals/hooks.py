@@ -1,7 +1,7 @@
 """The hooks of the seals plugin; each delegates to the module that does the work."""
 
 from officium import MenuItem, TodoCount, hookimpl
-from officium.plugins.seals import PLUGIN, commands, routes, service
+from officium.plugins.seals import PLUGIN, commands, demo, routes, service
 from officium.plugins.seals.models import MODELS
 
 
@@ -48,3 +48,13 @@ def menu_items(app):
 def todo_counts(user):
     count = service.pending_for(user).count()
     return [TodoCount("待处理的用印申请", count, f"{service.URL}requests/")] if count else []
+
+
+@hookimpl
+def seed_demo(app):
+    demo.seed(app)
+
+
+@hookimpl
+def user_changed(app, user, change):
+    service.on_user_changed(app, user, change)

@@ -49,9 +49,11 @@ PERMISSIONS = [
 ]
 NEW_REQUEST = "seals.request"
 DECIDED = "seals.decided"
+CUSTODY = "seals.custody"
 NOTIFICATION_TYPES = [
     NotificationType(NEW_REQUEST, "新的用印申请", ("inbox",), "有人申请使用您保管的电子印章。"),
     NotificationType(DECIDED, "用印申请有结果", ("inbox",), "您的用印申请已批准、驳回或已用印。"),
+    NotificationType(CUSTODY, "印章需要更换保管人", ("inbox",), "印章保管人调离或离岗，需要指定新的保管人。"),
 ]
 
 RECORD_FORMAT = "officium-ses/1"
@@ -969,3 +971,41 @@ def register_xlsx(uses: Iterable[UseRequest]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------ people change
+
+
+def on_user_changed(app: OfficiumApp, user: User, change: Any) -> int:
+    """A custodian moved to another unit or left: tell the seal administrators to name a new custodian.
+
+    The seals stay with the departed custodian until then (custody never passes to anybody by itself), so
+    nobody can apply them meanwhile.  Returns how many seals need a new custodian.
+    """
+    if change.kind not in ("transfer", "left"):
+        return 0
+    kept = seals_kept_by(user)
+    if not kept:
+        return 0
+    from officium.core.identity.models import RoleGrant
+
+    admins = (
+        User.select().join(RoleGrant, on=(RoleGrant.user == User.id)).where(RoleGrant.role == SEAL_ADMIN_ROLE)
+    )
+    why = "调离本单位" if change.kind == "transfer" else "离岗"
+    for seal in kept:
+        audit.record(
+            app,
+            "seals.custodian_changed",
+            object_type="seal",
+            object_id=seal.id,
+            summary=f"印章“{seal.name}”的保管人 {user.name} {why}，需要指定新的保管人",
+        )
+        notifications.notify_many(
+            app,
+            list(admins),
+            CUSTODY,
+            f"印章“{seal.name}”的保管人 {user.name} {why}，请指定新的保管人",
+            url=f"{URL}{seal.id}/edit",
+        )
+    return len(kept)
