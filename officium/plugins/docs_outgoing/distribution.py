@@ -299,7 +299,13 @@ def read_package(app: OfficiumApp, data: bytes) -> tuple[dict[str, Any], dict[st
 
 
 def import_package(
-    app: OfficiumApp, data: bytes, *, unit: Unit, actor: User, request: Request | None = None
+    app: OfficiumApp,
+    data: bytes,
+    *,
+    unit: Unit,
+    actor: User,
+    confirm_duplicate: bool = False,
+    request: Request | None = None,
 ) -> Any:
     """Register an external exchange package in ``unit``'s 收文 (docs_incoming must be enabled); returns the
     incoming document.  Raises DistributionError, or docs_incoming's IncomingError / SecrecyRefused."""
@@ -325,7 +331,15 @@ def import_package(
         "due_date": str(metadata.get("time_limit", "")),
         "note": f"外单位分发包导入（{metadata.get('site', '')}，{metadata.get('exported_at', '')}）",
     }
-    incoming = register(app, unit=unit, actor=actor, data=fields, uploads=uploads, request=request)
+    incoming = register(
+        app,
+        unit=unit,
+        actor=actor,
+        data=fields,
+        uploads=uploads,
+        confirm_duplicate=confirm_duplicate,
+        request=request,
+    )
     audit.record(
         app,
         "docs_outgoing.import",

@@ -1,7 +1,7 @@
 """The hooks of the docs_outgoing plugin; each delegates to the module that does the work."""
 
 from officium import MenuItem, SearchSource, hookimpl
-from officium.plugins.docs_outgoing import PLUGIN, feed, routes, service
+from officium.plugins.docs_outgoing import PLUGIN, commands, feed, routes, service
 from officium.plugins.docs_outgoing.models import MODELS
 from officium.plugins.docs_outgoing.workflow import WORKFLOW
 
@@ -52,3 +52,8 @@ def menu_items(app):
 @hookimpl
 def register_search_sources(app):
     return [SearchSource(feed.SOURCE, PLUGIN.title, feed.reindex)]
+
+
+@hookimpl
+def register_commands(cli, app):
+    commands.register(cli, app)

@@ -1058,6 +1058,88 @@ def api_register(request: Request) -> Any:
     )
 
 
+def _api_item_at(request: Request, doc: Document, step: str, what: str) -> Any:
+    item = service.open_item(doc, current_user(request))
+    if item is None or item.step != step:
+        raise ApiError(409, "conflict", f"只有{STEP_TITLES[step]}步骤的办理人才能{what}。")
+    return item
+
+
+def _api_sealing(exc: Exception) -> ApiError:
+    status = getattr(exc, "status", 400)
+    code = getattr(exc, "code", "invalid")
+    return ApiError(status, code, getattr(exc, "message", str(exc)))
+
+
+def api_seal_request(request: Request) -> Any:
+    """申请用印 with ``seal`` (id) and ``reason`` (the 编号登记 handler, once numbered)."""
+    app, user = request.state.app, current_user(request)
+    doc = _api_doc(request)
+    _api_item_at(request, doc, NUMBER, "申请用印")
+    data = _api_data(request)
+    try:
+        use = sealing.request(app, doc, data.get("seal"), user, str(data.get("reason", "")), request)
+    except Exception as exc:
+        if not _is_sealing_error(exc):
+            raise
+        raise _api_sealing(exc) from exc
+    return {"use_request": use.id, "sha256": use.sha256, "state": use.state}
+
+
+def api_seal(request: Request) -> Any:
+    """用印 by the custodian: approve and apply the seal; the sealed PDF becomes an attachment."""
+    app, user = request.state.app, current_user(request)
+    doc = _api_doc(request)
+    _api_item_at(request, doc, SEAL, "用印")
+    try:
+        attachment = sealing.apply(app, doc, user, request)
+    except Exception as exc:
+        if not _is_sealing_error(exc):
+            raise
+        raise _api_sealing(exc) from exc
+    return {
+        "sealed_at": Document.get_by_id(doc.id).sealed_at.isoformat(),
+        "file": attachment.id,
+        "url": f"{URL}{doc.id}/pdf",
+    }
+
+
+def api_distribute(request: Request) -> Any:
+    """分发 to internal units (``units``: ids); each gets a registered copy in its 收文."""
+    app, user = request.state.app, current_user(request)
+    doc = _api_doc(request)
+    _api_item_at(request, doc, ISSUE, "分发")
+    raw = _api_data(request).get("units") or []
+    ids = [int(x) for x in raw if str(x).isdigit()] if isinstance(raw, list) else []
+    units = list(Unit.select().where(Unit.id.in_(ids or [0]) & (Unit.active == True)))  # noqa: E712
+    if len(units) != len(set(ids)):
+        raise ApiError(
+            400, "invalid", "分发单位不存在或已停用。", fields={"units": "分发单位不存在或已停用。"}
+        )
+    try:
+        made = distribution.distribute_internal(app, doc, units, user, request)
+    except distribution.DistributionError as exc:
+        raise ApiError(
+            400, "invalid", exc.message, fields={exc.field: exc.message} if exc.field else None
+        ) from exc
+    return {"items": [{"unit": d.unit_id, "incoming": int(d.incoming_ref)} for d in made]}
+
+
+def api_export(request: Request) -> Any:
+    """对外分发: build the exchange package for ``recipient``; returns its download URL."""
+    app, user = request.state.app, current_user(request)
+    doc = _api_doc(request)
+    _api_item_at(request, doc, ISSUE, "导出对外分发包")
+    try:
+        made, attachment = distribution.export_external(
+            app, doc, str(_api_data(request).get("recipient", "")), user, request
+        )
+    except (distribution.DistributionError, sealing.SealingError) as exc:
+        field = getattr(exc, "field", "")
+        raise ApiError(400, "invalid", exc.message, fields={field: exc.message} if field else None) from exc
+    return {"sha256": made.package_sha256, "url": f"{URL}{doc.id}/files/{attachment.id}"}
+
+
 ROUTES = [
     Page("/", index, "index", VIEW),
     Page("/new", new, "new", DRAFT, methods=("GET", "POST")),
@@ -1091,6 +1173,31 @@ ROUTES = [
     Api("/documents/{id:int}/diff", api_diff, "diff", VIEW, summary="两个版本的正文差异"),
     Api("/documents/{id:int}/check", api_check, "check", VIEW, summary="复核、核发前的规则检查"),
     Api("/documents/{id:int}/number", api_number, "number", MANAGE, methods=("POST",), summary="编号登记"),
+    Api(
+        "/documents/{id:int}/seal-request",
+        api_seal_request,
+        "seal_request",
+        MANAGE,
+        methods=("POST",),
+        summary="申请用印",
+    ),
+    Api("/documents/{id:int}/seal", api_seal, "seal", VIEW, methods=("POST",), summary="用印（印章保管人）"),
+    Api(
+        "/documents/{id:int}/distribute",
+        api_distribute,
+        "distribute",
+        MANAGE,
+        methods=("POST",),
+        summary="分发至内部单位收文",
+    ),
+    Api(
+        "/documents/{id:int}/export",
+        api_export,
+        "export",
+        MANAGE,
+        methods=("POST",),
+        summary="导出对外分发包",
+    ),
     Api("/numbers", api_numbers, "numbers", MANAGE, summary="文号登记（含作废）"),
     Api("/numbers/{id:int}/void", api_void, "void", MANAGE, methods=("POST",), summary="作废文号"),
     Api("/prefixes", api_prefixes, "prefixes", MANAGE, summary="机关代字"),

@@ -145,3 +145,29 @@ def test_internal_distribution_arrives_in_the_units_incoming_then_issue_and_arch
     assert doc.state == "issued" and doc.issued_at is not None and step_of(doc_id) == "archive"
     approve(wenshu, doc_id, "wenshu", "归档。")
     assert Document.get_by_id(doc_id).state == "archived" and step_of(doc_id) == "done"
+
+
+def test_the_import_command_registers_a_package(bureau, exported, tmp_path):
+    from click.testing import CliRunner
+
+    from officium.cli import main
+    from officium.core.db import database
+
+    path = tmp_path / "包.zip"
+    path.write_bytes(exported[1].content)
+    command = ["--site", str(bureau.app.config.site_dir), "docs_outgoing", "import-package", str(path)]
+    try:
+        runner = CliRunner()
+        unknown = runner.invoke(main, [*command, "--unit", "NONE", "--user", "wenshu"])
+        assert unknown.exit_code != 0 and "找不到单位" in unknown.output
+        again = runner.invoke(main, [*command, "--unit", "CWC", "--user", "wenshu"])
+        assert again.exit_code != 0 and "已登记过" in again.output  # imported on the page already
+        done = runner.invoke(main, [*command, "--unit", "CWC", "--user", "wenshu", "--confirm-duplicate"])
+        assert done.exit_code == 0, done.output
+        assert "已登记到财务处收文" in done.output
+    finally:
+        database.initialize(bureau.app.db)  # the command opened the site again; the shared site goes on
+    incoming = IncomingDocument.select().order_by(IncomingDocument.id.desc()).first()
+    assert (
+        incoming.unit_id == bureau.units.cwc.id and incoming.title == "江南出入境检验检疫局关于联合检查的通知"
+    )
