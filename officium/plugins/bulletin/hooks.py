@@ -82,3 +82,9 @@ def menu_items(app):
 @hookimpl
 def dashboard_widgets(app):
     return [pages.widget()]
+
+
+@hookimpl
+def user_changed(app, user, change):
+    if change.kind in ("roles", "transfer"):
+        searchfeed.follow_roles(app)

@@ -71,3 +71,24 @@ def _reindex(app: OfficiumApp) -> Iterator[SearchEntry]:
 
 
 SOURCES = [SearchSource(SOURCE, "公告板", _reindex)]
+
+
+def follow_roles(app: OfficiumApp) -> int:
+    """Someone's roles changed: re-index the live announcements whose readers are given by role (the index
+    lists the role's holders by name).  Returns how many were re-indexed."""
+    from officium.plugins.bulletin.models import Scope
+
+    role_columns = Scope.select(Scope.owner_id).where((Scope.owner == scopes.READ) & (Scope.kind == "role"))
+    role_own = Scope.select(Scope.owner_id).where((Scope.owner == scopes.OWN) & (Scope.kind == "role"))
+    query = Announcement.select().where(
+        access.live_condition(app.clock())
+        & (
+            ((Announcement.own_scope == False) & Announcement.column.in_(role_columns))  # noqa: E712
+            | ((Announcement.own_scope == True) & Announcement.id.in_(role_own))  # noqa: E712
+        )
+    )
+    count = 0
+    for announcement in query:
+        update(app, announcement)
+        count += 1
+    return count

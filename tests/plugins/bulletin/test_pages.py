@@ -80,3 +80,30 @@ def test_search_finds_announcements_for_their_readers_only(bureau, people):
     assert counts["bulletin.announcement"] >= 1
     hits = sun.get("/api/v1/search/", params={"q": "住宿费"}).json()["items"]
     assert [h["url"] for h in hits if h["source"] == "bulletin.announcement"] == [f"/bulletin/{notice['id']}"]
+
+
+def test_search_follows_role_changes(bureau, people):
+    from officium.core.db import write_transaction
+    from officium.core.identity.accounts import grant_role
+    from officium.core.registry import UserChange
+
+    zhou = people("zhou")
+    notice = draft(
+        zhou,
+        make_column(people("wu"), "负责人栏目"),
+        "负责人会议纪要",
+        scope={"roles": ["leader"]},
+        submit=True,
+    )
+    sun = people("sun")
+    assert [h for h in sun.get("/api/v1/search/", params={"q": "会议纪要"}).json()["items"]] == []
+    with write_transaction(bureau.app.db):
+        grant_role(bureau.app.registry, bureau.sun, "leader", bureau.cwc)
+        bureau.app.hook.user_changed(
+            app=bureau.app,
+            user=bureau.sun,
+            change=UserChange("roles", bureau.cwc.id, bureau.cwc.id, granted=(("leader", bureau.cwc.id),)),
+        )
+    sun = people("sun")  # the grant ended the old session
+    hits = sun.get("/api/v1/search/", params={"q": "会议纪要"}).json()["items"]
+    assert [h["url"] for h in hits] == [f"/bulletin/{notice['id']}"]
