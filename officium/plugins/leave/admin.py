@@ -151,7 +151,8 @@ def delete_rule(app: OfficiumApp, rule: LeaveRule, request: Request | None = Non
 def describe_rule(rule: LeaveRule) -> str:
     who = rule.rank or "所有职级"
     what = rule.leave_type.name if rule.leave_type_id else "所有假别"
-    return f"{who}、{what}、超过 {rule.min_days:g} 天：{rules.describe(rule.step_list)}"
+    days = f"超过 {rule.min_days:g} 天" if rule.min_days else "不限天数"
+    return f"{who}、{what}、{days}：{rules.describe(rule.step_list)}"
 
 
 def record_of(user: User) -> HrRecord | None:
