@@ -283,6 +283,10 @@ def update(
     announcement.updated_at = now
     announcement.save()
     scopes.store(scopes.OWN, announcement.id, values["scope"] or [])
+    if current == "returned":  # the 待办中心 shows the revised title
+        instance = instance_of(announcement)
+        if instance is not None:
+            engine.set_fields(app, instance, _fields(announcement), title=_work_title(announcement))
     audit.record(
         app,
         "bulletin.edit",

@@ -106,6 +106,7 @@ def test_returned_announcements_are_revised_and_resubmitted(bureau, people):
     )
     assert edited.status_code == 303
     assert api(zhou, "GET", f"/announcements/{notice['id']}").json()["state"] == "reviewing"
+    assert _open_item(bureau.wang).title == "公告发布审核：人事处工作动态"
     # while under review the author cannot change it
     refused = api(
         zhou, "POST", f"/announcements/{notice['id']}/edit", json={"title": "改", "body": "<p>x</p>"}
