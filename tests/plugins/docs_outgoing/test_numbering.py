@@ -147,3 +147,19 @@ def test_migrations_match_the_models(bureau):
     from playhouse.schema_diff import diff_models
 
     assert not diff_models(bureau.app.db, bureau.app.registry.models["docs_outgoing"])
+
+
+def test_a_terminated_document_voids_its_number(bureau, browsers):
+    from officium.core.workflow import engine
+    from officium.plugins.docs_outgoing import service
+    from tests.plugins.docs_outgoing.conftest import to_number
+
+    doc_id = to_number(bureau, browsers, title="江南出入境检验检疫局关于终止办理的通知")
+    number = Document.get_by_id(doc_id).doc_number
+    instance = service.instance_of(Document.get_by_id(doc_id))
+    with write_transaction(bureau.app.db):
+        engine.close(bureau.app, instance.id, bureau.people.wenshu, "不再发文")
+    doc = Document.get_by_id(doc_id)
+    assert doc.state == "closed" and doc.doc_number == ""
+    voided = Number.get(Number.number == number)
+    assert voided.voided and voided.void_reason == "文件已终止办理" and voided.document_id == doc_id

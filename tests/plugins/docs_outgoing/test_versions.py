@@ -87,3 +87,27 @@ def test_a_docx_or_pdf_body_file_is_accepted_and_other_types_refused(bureau, bro
     )
     assert refused.status_code == 400
     assert not Document.select().where(Document.title == "江南出入境检验检疫局关于错误类型的通知").exists()
+
+
+def test_the_list_form_and_print_pages(bureau, browsers):
+    nigao = browsers("nigao")
+    doc_id = draft(
+        nigao, title="江南出入境检验检疫局关于页面测试的通知", urgency="urgent", time_limit="2026-03-10"
+    )
+    form = nigao.get("/docs_outgoing/new")
+    assert form.status_code == 200 and "命令(令)" in form.text and "江南出入境检验检疫局文件" in form.text
+    listed = nigao.get("/docs_outgoing/?q=页面测试")
+    assert listed.status_code == 200 and "关于页面测试的通知" in listed.text
+    assert "关于页面测试的通知" not in nigao.get("/docs_outgoing/?q=页面测试&state=issued").text
+    assert "暂无发文" in browsers("outsider").get("/docs_outgoing/").text
+    printed = nigao.get(f"/docs_outgoing/{doc_id}/print")
+    assert printed.status_code == 200 and "加急" in printed.text and 'class="gw-h1"' in printed.text
+    bad = nigao.post(
+        "/docs_outgoing/new", data=dict(DRAFT) | {"title": "", "doc_type": "简报", "time_limit": "3月"}
+    )
+    assert bad.status_code == 400
+    assert "请填写标题" in bad.text and "15 种" in bad.text and "YYYY-MM-DD" in bad.text
+    wenshu = browsers("wenshu")
+    assert wenshu.get("/docs_outgoing/import").status_code == 200
+    assert wenshu.get("/docs_outgoing/numbers").status_code == 200
+    assert nigao.get("/docs_outgoing/import").status_code == 403
