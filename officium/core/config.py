@@ -24,10 +24,12 @@ _KNOWN_KEYS = {
     "admin_mfa",
     "smtp",
     "jobs",
+    "backup",
 }
 
 _SMTP_KEYS = {"host", "port", "from", "starttls", "ssl", "username", "password", "timeout", "site_url"}
 _JOBS_KEYS = {"redis_url", "workers"}
+_BACKUP_KEYS = {"dir", "keep", "cron"}
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,18 @@ class JobsConfig:
     workers: int = 2
 
 
+@dataclass(frozen=True)
+class BackupConfig:
+    """``[backup]``: the scheduled backup (job ``core.backup``) — where, how often, how many to keep."""
+
+    #: Folder the backups go to (relative to the site folder, or absolute; best on another disk).
+    dir: str = "data/backups"
+    #: Complete backups kept; the oldest beyond this are deleted after each scheduled backup.
+    keep: int = 7
+    #: When, as five cron fields (default 02:30 every day).
+    cron: str = "30 2 * * *"
+
+
 @dataclass
 class SiteConfig:
     """The settings of one site, read from ``<site_dir>/officium.toml``.
@@ -75,6 +89,8 @@ class SiteConfig:
     admin_mfa: bool = True
     smtp: SmtpConfig | None = None
     jobs: JobsConfig = field(default_factory=JobsConfig)
+    #: None: no scheduled backup (``officium backup`` still works by hand).
+    backup: BackupConfig | None = None
 
     @property
     def data_dir(self) -> Path:
@@ -114,6 +130,7 @@ class SiteConfig:
             raise ConfigError(f"{path} 中的 max_upload_mb 应为 1–2048 之间的整数。")
         smtp = _smtp(path, raw.get("smtp"))
         jobs = _jobs(path, raw.get("jobs", {}))
+        backup = _backup(path, raw.get("backup"))
         return cls(
             site_dir=site,
             secret=raw["secret"],
@@ -126,6 +143,7 @@ class SiteConfig:
             max_upload_mb=upload,
             smtp=smtp,
             jobs=jobs,
+            backup=backup,
         )
 
 
@@ -217,6 +235,28 @@ def _jobs(path: Path, value: Any) -> JobsConfig:
     if not 1 <= workers <= 32:
         raise ConfigError(f"{path} 的 [jobs] workers 应为 1–32 之间的整数。")
     return JobsConfig(redis_url=redis_url, workers=workers)
+
+
+def _backup(path: Path, value: Any) -> BackupConfig | None:
+    if value is None:
+        return None
+    table = _table(path, "backup", value, _BACKUP_KEYS)
+    directory = _typed(path, "backup", table, "dir", str, BackupConfig.dir).strip()
+    if not directory:
+        raise ConfigError(f'{path} 的 [backup] dir 不能为空，例如 dir = "/backup/officium"。')
+    keep = _typed(path, "backup", table, "keep", int, BackupConfig.keep)
+    if not 1 <= keep <= 1000:
+        raise ConfigError(f"{path} 的 [backup] keep（保留份数）应为 1–1000 之间的整数。")
+    cron = _typed(path, "backup", table, "cron", str, BackupConfig.cron).strip()
+    from officium.core.jobs import cron_matcher
+
+    try:
+        cron_matcher(cron)
+    except ValueError as exc:
+        raise ConfigError(
+            f'{path} 的 [backup] cron 不合法：{exc} 例如 cron = "30 2 * * *" 表示每天 02:30。'
+        ) from exc
+    return BackupConfig(dir=directory, keep=keep, cron=cron)
 
 
 def write_config(

@@ -72,7 +72,9 @@ def register_notification_types(app):
 
 @hookimpl
 def register_jobs(app):
-    return declarations.JOBS
+    from officium.core.backup import backup_jobs
+
+    return [*declarations.JOBS, *backup_jobs(app)]
 
 
 @hookimpl
