@@ -1,7 +1,7 @@
 """The hooks of the docs_outgoing plugin; each delegates to the module that does the work."""
 
 from officium import MenuItem, SearchSource, hookimpl
-from officium.plugins.docs_outgoing import PLUGIN, commands, feed, routes, service
+from officium.plugins.docs_outgoing import PLUGIN, commands, demo, feed, routes, service
 from officium.plugins.docs_outgoing.models import MODELS
 from officium.plugins.docs_outgoing.workflow import WORKFLOW
 
@@ -57,3 +57,8 @@ def register_search_sources(app):
 @hookimpl
 def register_commands(cli, app):
     commands.register(cli, app)
+
+
+@hookimpl
+def seed_demo(app):
+    demo.seed(app)
