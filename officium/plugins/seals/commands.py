@@ -30,3 +30,14 @@ def register(cli: click.Group, app) -> None:
         for note in result.notes:
             click.echo(note)
         raise SystemExit(0 if result.ok else 1)
+
+    @seal.command("maker-key")
+    def maker_key() -> None:
+        """显示本站的制章密钥标识和公钥：其他站点把标识加入 [plugins.seals] trusted_makers 后可验本站的印章。"""
+        from officium.core.db import write_transaction
+
+        with write_transaction(app.db):
+            key = service.maker_key(app)
+        click.echo(f"制章密钥标识：{key.key_id}")
+        click.echo(f"算法：{key.algorithm}（非国密算法）")
+        click.echo(f"公钥（base64）：{key.public_key}")

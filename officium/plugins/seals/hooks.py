@@ -21,6 +21,11 @@ def register_permissions(app):
 
 
 @hookimpl
+def register_settings(app):
+    return service.SETTINGS
+
+
+@hookimpl
 def register_routes(app):
     return routes.ROUTES
 

@@ -28,7 +28,7 @@ from officium.core import audit, notifications
 from officium.core.db import write_transaction
 from officium.core.identity.access import is_admin, roles_of
 from officium.core.identity.models import Unit, User
-from officium.core.registry import NotificationType, Permission, Role
+from officium.core.registry import NotificationType, Permission, Role, Setting
 from officium.plugins.seals import crypto, pdfsig
 from officium.plugins.seals.image import draw_seal
 from officium.plugins.seals.models import KINDS, STATES, MakerKey, Seal, UseRequest
@@ -54,6 +54,16 @@ NOTIFICATION_TYPES = [
     NotificationType(NEW_REQUEST, "新的用印申请", ("inbox",), "有人申请使用您保管的电子印章。"),
     NotificationType(DECIDED, "用印申请有结果", ("inbox",), "您的用印申请已批准、驳回或已用印。"),
     NotificationType(CUSTODY, "印章需要更换保管人", ("inbox",), "印章保管人调离或离岗，需要指定新的保管人。"),
+]
+
+SETTINGS = [
+    Setting(
+        "trusted_makers",
+        "可信的其他站点制章密钥标识",
+        list,
+        [],
+        description="其他 Officium 站点的制章密钥标识（`officium seal maker-key` 显示），其印章的文件在本站验章通过。",
+    )
 ]
 
 RECORD_FORMAT = "officium-ses/1"
@@ -728,6 +738,8 @@ class VerifyResult:
     non_gm: bool = False
     use_request_id: int | None = None
     title: str = ""
+    maker_key_id: str = ""
+    maker_trusted: bool = False
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -744,6 +756,8 @@ class VerifyResult:
             "non_gm": self.non_gm,
             "use_request_id": self.use_request_id,
             "title": self.title,
+            "maker_key_id": self.maker_key_id,
+            "maker_trusted": self.maker_trusted,
             "notes": list(self.notes),
         }
 
@@ -827,19 +841,21 @@ def verify_pdf(app: OfficiumApp, data: bytes) -> VerifyResult:
         return _fail("cert_mismatch", result)
     if record["cert"].get("keyId") != crypto.key_id(signer_key):
         return _fail("cert_mismatch", result)
-    # 4. the seal: signed by this site's 制章者 key, valid at signing time, not revoked then
-    trusted = {k.key_id: k for k in MakerKey.select()}
+    # 4. the seal: signed by a trusted 制章者 key (this site's, or another site's the administrator listed),
+    #    valid at signing time, not revoked then
     maker_id = crypto.key_id(maker_public)
-    if maker_id not in trusted or trusted[maker_id].public_key != crypto.b64(maker_public):
-        return _fail("seal_signature", result)
+    result.maker_key_id = maker_id
+    ours = MakerKey.get_or_none(MakerKey.key_id == maker_id)
+    listed = maker_id in app.settings("seals").get("trusted_makers", [])
+    result.maker_trusted = (ours is not None and ours.public_key == crypto.b64(maker_public)) or listed
     if not crypto.verify(eseal["signAlgID"], maker_public, maker_signature, crypto.canonical(info)):
         return _fail("seal_signature", result)
     if not (valid_start <= signed_at.date() <= valid_end):
         return _fail("seal_expired", result)
-    seal = Seal.get_or_none(Seal.es_id == info.get("esID"))
-    if seal is None:
+    seal = Seal.get_or_none(Seal.es_id == info.get("esID")) if ours is not None else None
+    if ours is not None and seal is None:
         return _fail("seal_signature", result)
-    if seal.revoked_at is not None:
+    if seal is not None and seal.revoked_at is not None:
         if seal.revoked_at <= signed_at:
             return _fail("seal_revoked", result)
         result.notes.append(f"该印章已于 {seal.revoked_at:%Y-%m-%d} 注销（注销前盖章的文件仍然有效）。")
@@ -853,6 +869,16 @@ def verify_pdf(app: OfficiumApp, data: bytes) -> VerifyResult:
         return _fail("modified", result)
     if expected != data:
         return _fail("modified", result)
+    if not result.maker_trusted:
+        # intact and consistently signed, but by a seal maker this site does not know
+        result = _fail("seal_signature", result)
+        result.message = (
+            "文件完整、签名有效，但印章由其他系统制发，其制章密钥不在本系统的可信名单中"
+            f"（制章密钥标识 {maker_id[:16]}…）。"
+        )
+        return result
+    if seal is None:
+        result.notes.append("印章由其他系统制发（已列入可信名单），本系统无法查询其是否注销。")
     if result.non_gm:
         result.notes.append("签名算法为 Ed25519/SHA-256（非国密算法）。")
     result.ok, result.code, result.message = True, "ok", RESULTS["ok"]

@@ -64,3 +64,6 @@ def test_seal_verify_command(site_factory, tmp_path, sample_pdf):
 
     none = runner.invoke(main, ["--site", site, "seal", "verify", str(plain)])
     assert none.exit_code == 1 and "没有电子印章签名记录" in none.output
+
+    key = runner.invoke(main, ["--site", site, "seal", "maker-key"])
+    assert key.exit_code == 0 and service.maker_key(app).key_id in key.output

@@ -91,8 +91,8 @@ def _rewrite(app, data: bytes, change, *, resign: bool = True, maker_resign: boo
 
     record = json.loads(pdfsig.extract_record(data))
     end = record["toSign"]["propertyInfo"]["range"][1]
-    change(record)
     seal = Seal.get(Seal.es_id == record["toSign"]["eseal"]["sealInfo"]["esID"])
+    change(record)
     secret = app.config.secret
     if maker_resign:
         maker = MakerKey.get()
@@ -162,7 +162,37 @@ def test_a_seal_from_another_site_is_not_trusted(app, sealed):
         r["toSign"]["eseal"]["cert"] = {"keyId": kid, "publicKey": public}
         r["toSign"]["eseal"]["signedValue"] = crypto.b64(value)
 
-    assert service.verify_pdf(app, _rewrite(app, data, foreign_maker)).code == "seal_signature"
+    foreign = _rewrite(app, data, foreign_maker)
+    refused = service.verify_pdf(app, foreign)
+    assert refused.code == "seal_signature" and not refused.maker_trusted
+    assert "其他系统制发" in refused.message and refused.maker_key_id == kid
+
+
+def test_a_listed_foreign_maker_is_trusted(app, sealed, monkeypatch):
+    _, data = sealed
+    secret = "another site's secret, at least 32 characters"
+    _, kid, public, private = crypto.new_key_pair(secret)
+
+    def foreign_maker(r):
+        info = r["toSign"]["eseal"]["sealInfo"]
+        info["esID"] = "ES-from-another-site"
+        r["toSign"]["eseal"]["cert"] = {"keyId": kid, "publicKey": public}
+        value = crypto.sign(secret, "Ed25519", kid, private, crypto.canonical(info))
+        r["toSign"]["eseal"]["signedValue"] = crypto.b64(value)
+
+    foreign = _rewrite(app, data, foreign_maker)
+    settings = app.settings
+    monkeypatch.setattr(
+        app,
+        "settings",
+        lambda name: {**settings(name), "trusted_makers": [kid]} if name == "seals" else settings(name),
+    )
+    result = service.verify_pdf(app, foreign)
+    assert result.ok and result.maker_trusted
+    assert any("其他系统制发" in n for n in result.notes)
+    changed = bytearray(foreign)
+    changed[200] ^= 0x01
+    assert service.verify_pdf(app, bytes(changed)).code == "hash_mismatch"  # integrity still checked
 
 
 def test_private_keys_are_stored_encrypted(app, bureau):
