@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from peewee import PostgresqlDatabase
+
 from officium.core import audit, notifications
 from officium.core.db import write_transaction
 from officium.core.identity.access import is_admin, roles_of
@@ -158,6 +160,14 @@ def maker_key(app: OfficiumApp) -> MakerKey:
                 public_key=public,
                 private_key=private,
                 created_at=app.clock(),
+            )
+            audit.record(
+                app,
+                "seals.maker_key",
+                object_type="maker_key",
+                object_id=key.id,
+                summary=f"生成本站制章密钥（{algorithm}，标识 {kid[:16]}…）",
+                detail={"key_id": kid, "algorithm": algorithm},
             )
     return key
 
@@ -525,7 +535,7 @@ def request_use(
 def _lock(app: OfficiumApp, use: UseRequest) -> UseRequest:
     """Re-read the request (locked on PostgreSQL) so that two custodian clicks cannot both act."""
     query = UseRequest.select().where(UseRequest.id == use.id)
-    if app.db.__class__.__name__.startswith("Postgres"):
+    if isinstance(app.db, PostgresqlDatabase):
         query = query.for_update()
     fresh = query.first()
     if fresh is None:
