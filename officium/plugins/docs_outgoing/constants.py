@@ -6,25 +6,11 @@ All Chinese strings of the module that are not in templates live here or in :mod
 from __future__ import annotations
 
 from officium.core.workflow.models import URGENCIES as ENGINE_URGENCIES
+from officium.plugins.docs_incoming.constants import DOC_TYPES as INCOMING_DOC_TYPES
 
-#: 第八条: the 15 公文种类, in the order of the regulation.
-DOC_TYPES: tuple[str, ...] = (
-    "决议",
-    "决定",
-    "命令(令)",
-    "公报",
-    "公告",
-    "通告",
-    "意见",
-    "通知",
-    "通报",
-    "报告",
-    "请示",
-    "批复",
-    "议案",
-    "函",
-    "纪要",
-)
+#: 第八条: the 15 公文种类 — the one list, kept by 收文管理 (a module, not the plugin: importing it does not
+#: need docs_incoming enabled).
+DOC_TYPES: tuple[str, ...] = INCOMING_DOC_TYPES
 
 #: The words a 标题 may end with for each 文种 (命令(令) is written 命令 or 令 in a title).
 TITLE_ENDINGS: dict[str, tuple[str, ...]] = {t: (t,) for t in DOC_TYPES}

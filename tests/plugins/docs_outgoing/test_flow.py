@@ -205,3 +205,23 @@ def test_a_minor_change_after_signing_keeps_the_signature(bureau, browsers):
     }
     assert browsers("wenshu").post(f"/docs_outgoing/{doc_id}/edit", data=data).status_code == 303
     assert Document.get_by_id(doc_id).signed_version is not None and step_of(doc_id) == "review"
+
+
+def test_the_leader_returns_the_draft_with_a_reason_and_the_drafter_resubmits(bureau, browsers):
+    nigao = browsers("nigao")
+    doc_id = draft(nigao, title="江南出入境检验检疫局关于退回修改的通知")
+    _submit(nigao, doc_id)
+    renchu = browsers("renchu")
+    item = item_of(doc_id, "renchu")
+    no_reason = renchu.post(f"/workflow/items/{item.id}/return", data={"to_step": "drafter", "opinion": ""})
+    assert no_reason.status_code == 400 and item_of(doc_id, "renchu") is not None
+    returned = renchu.post(
+        f"/workflow/items/{item.id}/return", data={"to_step": "drafter", "opinion": "请补充依据"}
+    )
+    assert returned.status_code == 303
+    assert item_of(doc_id, "nigao") is not None and step_of(doc_id) == "drafter"
+    # the leader can no longer change it; the drafter can, with a reason
+    assert renchu.get(f"/docs_outgoing/{doc_id}/edit").status_code == 403
+    assert nigao.get(f"/docs_outgoing/{doc_id}/edit").status_code == 200
+    approve(nigao, doc_id, "nigao", "已补充。")
+    assert step_of(doc_id) == "check" and item_of(doc_id, "renchu") is not None

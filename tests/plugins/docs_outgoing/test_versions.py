@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from officium.plugins.docs_outgoing import body
 from officium.plugins.docs_outgoing.models import Document, Version
+from officium.testing import add_user
 from tests.plugins.docs_outgoing.conftest import DRAFT, draft
 
 
@@ -99,7 +100,8 @@ def test_the_list_form_and_print_pages(bureau, browsers):
     listed = nigao.get("/docs_outgoing/?q=页面测试")
     assert listed.status_code == 200 and "关于页面测试的通知" in listed.text
     assert "关于页面测试的通知" not in nigao.get("/docs_outgoing/?q=页面测试&state=issued").text
-    assert "暂无发文" in browsers("outsider").get("/docs_outgoing/").text
+    add_user(bureau.app, "xinren", name="新人", unit=bureau.units.kjc)  # has drafted and handled nothing
+    assert "暂无发文" in browsers("xinren").get("/docs_outgoing/").text
     printed = nigao.get(f"/docs_outgoing/{doc_id}/print")
     assert printed.status_code == 200 and "加急" in printed.text and 'class="gw-h1"' in printed.text
     bad = nigao.post(
