@@ -1,5 +1,5 @@
 """休假管理 in a real browser: the request form counts the days as the dates change (across National Day
-2026 and its 调休 Saturday), shows the certificate field only for 病假, and files the request."""
+2026 and its 调休 Saturday), shows the certificate field only for 病假 and the circumstance only for 产假, and files the request."""
 
 from __future__ import annotations
 
@@ -38,8 +38,15 @@ def test_live_day_count_and_filing(live_app, live_server, page):
     assert document.is_hidden()
     page.get_by_label("假别").select_option(label="病假")
     document.wait_for(state="visible")
+    page.get_by_label("下午（全天）").check()  # 产假 is taken in whole days
+    page.get_by_label("假别").select_option(label="产假")
+    page.locator("[data-maternity-field]").wait_for(state="visible")
+    page.get_by_label("产假情形").select_option(label="怀孕未满4个月流产")
+    count.get_by_text("最多 15 天").wait_for()
     page.get_by_label("假别").select_option(label="事假")
-    document.wait_for(state="hidden")
+    page.locator("[data-maternity-field]").wait_for(state="hidden")
+    assert document.is_hidden()
+    page.get_by_label("上午（半天）").check()
     page.get_by_label("事由").fill("回老家")
     screenshot(page, "leave-request-form")
     with page.expect_navigation():

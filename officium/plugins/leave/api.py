@@ -18,6 +18,7 @@ from officium.plugins.leave import (
     admin_pages,
     balances,
     entitlement,
+    maternity,
     reports,
     requests,
     rules,
@@ -134,6 +135,13 @@ def count(request: Request) -> dict[str, Any]:
         "chain_title": rules.describe(chain),
         "available": None,
     }
+    if leave_type.code == maternity.CODE:
+        allowed, circumstance, problems = maternity.allowance(leave_type, params)
+        if not problems:
+            result["allowed"] = allowed
+            result["text"] += f"；{circumstance}最多 {fmt_days(allowed)} 天"
+            if days > allowed:
+                result["warning"] = f"超过{circumstance}的产假天数。"
     if leave_type.balance_required:
         b = balances.balance(person, leave_type, start.year)
         result["available"] = b.available

@@ -129,6 +129,8 @@ class LeaveRequest(BaseModel):
     days = FloatField()
     year = IntegerField()
     reason = TextField(default="")
+    #: 产假: the circumstance that decided the days allowed, in Chinese (e.g. ``难产；多胞胎（多1个婴儿）``).
+    circumstance = CharField(max_length=64, default="")
     status = CharField(max_length=16, default="pending")
     #: The approval steps chosen by the rules when filed (comma-separated).
     chain = CharField(max_length=64, default="")

@@ -20,7 +20,7 @@ from officium.core.identity.models import Unit
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.core.workflow.panel import panel_context
-from officium.plugins.leave import attachments, balances, entitlement, requests, teamcal
+from officium.plugins.leave import attachments, balances, entitlement, maternity, requests, teamcal
 from officium.plugins.leave.models import LeaveRequest, LeaveType
 from officium.plugins.leave.requests import URL, LeaveError
 
@@ -137,6 +137,7 @@ def new(request: Request) -> Response:
         files_available=attachments.available(),
         half_start=HALF_START,
         half_end=HALF_END,
+        maternity_cases=list(maternity.CASES.items()),
     )
 
 

@@ -20,7 +20,7 @@ from officium.core.registry import NotificationType, Permission
 from officium.core.workflow import engine
 from officium.core.workflow.definition import DRAFTER_STEP
 from officium.core.workflow.models import Instance, WorkItem
-from officium.plugins.leave import balances, rules
+from officium.plugins.leave import balances, maternity, rules
 from officium.plugins.leave.counting import CountError, check_span, count_days, fmt_days, slots
 from officium.plugins.leave.models import HALVES, REASON_MAX, STEPS, LeaveRequest, LeaveType
 from officium.plugins.leave.workflow import KEY
@@ -154,6 +154,7 @@ class Checked:
     days: float
     reason: str
     chain: list[str]
+    circumstance: str = ""
 
 
 def parse_date(raw: object) -> date | None:
@@ -243,7 +244,16 @@ def check(app: OfficiumApp, filer: User, data: Mapping[str, Any]) -> Checked:
     if errors:
         raise LeaveError("提交的内容不正确。", errors)
     assert person is not None
-    if leave_type.max_days and days > leave_type.max_days:
+    circumstance = ""
+    if leave_type.code == maternity.CODE:
+        allowed, circumstance, problems = maternity.allowance(leave_type, data)
+        errors.update(problems)
+        if not problems and days > allowed:
+            errors["end_date"] = (
+                f"产假（{circumstance}）最多 {fmt_days(allowed)} 天，本次 {fmt_days(days)} 天；"
+                "其他情形请联系人事处。"
+            )
+    elif leave_type.max_days and days > leave_type.max_days:
         errors["end_date"] = (
             f"{leave_type.name}每次最多 {fmt_days(leave_type.max_days)} 天，本次 {fmt_days(days)} 天；"
             "如有路程假或其他增加天数，请联系人事处。"
@@ -265,7 +275,7 @@ def check(app: OfficiumApp, filer: User, data: Mapping[str, Any]) -> Checked:
     if errors:
         raise LeaveError("提交的内容不正确。", errors)
     chain = rules.chain_for(rules.rank_of(person.id), leave_type, days)
-    return Checked(person, leave_type, start, start_half, end, end_half, days, reason, chain)
+    return Checked(person, leave_type, start, start_half, end, end_half, days, reason, chain, circumstance)
 
 
 # ----------------------------------------------------------------------------------------- filing
@@ -335,6 +345,7 @@ def file(
         days=checked.days,
         year=checked.start.year,
         reason=checked.reason,
+        circumstance=checked.circumstance,
         chain=",".join(checked.chain),
         filed_by=filer,
         created_at=app.clock(),
@@ -592,6 +603,7 @@ def serialize(leave: LeaveRequest, instance: Instance | None = None) -> dict[str
         "days": leave.days,
         "year": leave.year,
         "reason": leave.reason,
+        "circumstance": leave.circumstance,
         "status": code,
         "status_title": title,
         "chain": [s for s in leave.chain.split(",") if s],

@@ -433,3 +433,40 @@ def test_a_request_terminated_by_the_workflow_administrator_is_cancelled(site: S
     )
     # the day is free again
     site.file("zhouba", leave_type="personal", start_date="2026-09-21", end_date="2026-09-21")
+
+
+def test_maternity_days_follow_the_circumstance(site: Site):
+    def ask(end: str, **extra: str):
+        body = {
+            "leave_type": "maternity",
+            "start_date": "2026-06-01",
+            "end_date": end,
+            "reason": "生育",
+            **extra,
+        }
+        return site("chener").post("/api/v1/leave/requests", body)
+
+    # 98 calendar days from 1 June end on 6 September; one more needs a reason in law
+    too_long = ask("2026-09-07")
+    assert too_long.status_code == 400 and "最多 98 天" in too_long.json()["error"]["fields"]["end_date"]
+    early = ask("2026-06-16", circumstance="miscarriage_early")
+    assert early.status_code == 400 and "最多 15 天" in early.json()["error"]["fields"]["end_date"]
+    bad = ask("2026-06-10", circumstance="miscarriage_late", extra_babies="1")
+    assert bad.status_code == 400 and "extra_babies" in bad.json()["error"]["fields"]
+    # a difficult birth of twins: 98 + 15 + 15 = 128 days, to 6 October
+    assert (
+        count(
+            site,
+            "chener",
+            leave_type="maternity",
+            start_date="2026-06-01",
+            end_date="2026-10-06",
+            circumstance="difficult",
+            extra_babies="1",
+        )["allowed"]
+        == 128
+    )
+    twins = ask("2026-10-06", circumstance="difficult", extra_babies="1")
+    assert twins.status_code == 201, twins.text
+    assert twins.json()["days"] == 128 and twins.json()["circumstance"] == "难产；多胞胎（多1个婴儿）"
+    assert "难产；多胞胎（多1个婴儿）" in site("chener").page(f"/leave/{twins.json()['id']}").text

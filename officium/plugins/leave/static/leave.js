@@ -11,11 +11,13 @@
   function setup(form) {
     var out = form.querySelector("[data-leave-count]");
     var docField = form.querySelector("[data-document-field]");
+    var maternityField = form.querySelector("[data-maternity-field]");
     var docTypes = (form.getAttribute("data-document-types") || "").split(",");
     var timer = null;
     function update() {
       var type = value(form, "leave_type");
       if (docField) { docField.hidden = docTypes.indexOf(type) < 0; }
+      if (maternityField) { maternityField.hidden = type !== "maternity"; }
       var params = new URLSearchParams({
         leave_type: type,
         start_date: value(form, "start_date"),
@@ -23,6 +25,10 @@
         end_date: value(form, "end_date") || value(form, "start_date"),
         end_half: value(form, "end_half") || "pm"
       });
+      if (type === "maternity") {
+        params.set("circumstance", value(form, "circumstance") || "birth");
+        params.set("extra_babies", value(form, "extra_babies") || "0");
+      }
       var user = value(form, "user");
       if (user) { params.set("user", user); }
       if (!type || !params.get("start_date")) { out.textContent = ""; return; }
