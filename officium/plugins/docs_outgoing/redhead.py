@@ -258,6 +258,7 @@ class _Renderer:
         pdf.set_lang("zh-CN")
         self.pdf = pdf
         self.seal_box: tuple[float, float, float, float] | None = None
+        self.unnumbered: set[int] = set()
 
     # ------------------------------------------------------------------ fonts on the grid
     def use(self, font: str, size: float = BODY_PT, grid: bool = True) -> None:
@@ -280,6 +281,8 @@ class _Renderer:
         pdf = self.pdf
         total = pdf.pages_count
         for number in range(1, total + 1):
+            if number in self.unnumbered:
+                continue
             pdf.page = number
             self.use("text", RECORD_PT, grid=False)
             label = f"— {number} —"
@@ -488,7 +491,8 @@ class _Renderer:
         pitch = LINE * 0.75
         height = len(rows) * pitch + 2
         if used_rows * LINE + height > BODY_H - LINE:
-            self.new_page()
+            self.new_page()  # a page of its own: GB/T 9704 leaves the 版记 page without a number
+            self.unnumbered.add(self.pdf.pages_count)
         bottom = TOP + BODY_H
         top = bottom - height
         pdf.set_draw_color(*BLACK)

@@ -293,6 +293,13 @@ def test_minimal_documents_render(seal_png):
         RedheadDocument(title="通知", body=[Paragraph("正文。")], date_written=date(2026, 3, 2)), seal_png
     )
     assert "2026年3月2日" in text_of(only_date)[0]
-    only_name = render_pdf(RedheadDocument(title="通知", issuer_name="办公室"))
-    assert "办公室" in text_of(only_name)[0]
-    assert "空白" in "".join(text_of(render_pdf(RedheadDocument(title="空白")))[0].split())
+    # 12 lines fit under this title on page 1; 19 more paragraphs, the gap and the 署名 fill page 2 so far
+    # that the 版记 needs a page of its own
+    body = [Paragraph(f"第{n}段。") for n in range(1, 32)]
+    full = render_pdf(
+        RedheadDocument(title="通知", body=body, issuer_name="办公室", cc="各处室", printer="办公室")
+    )
+    texts = text_of(full)
+    assert len(texts) == 3 and "第12段。" in texts[0] and "第13段。" in texts[1] and "办公室" in texts[1]
+    assert "— 2 —" in texts[1]
+    assert "抄送：各处室。" in texts[2] and "—" not in texts[2]  # the 版记 page alone carries no number

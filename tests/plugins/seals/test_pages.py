@@ -181,3 +181,42 @@ def test_revoke_needs_a_reason_and_confirms(app, bureau):
     with app_client(app) as client:
         login(client, "zhou")
         assert client.get(f"/seals/{seal.id}").status_code == 404  # revoked seals leave the clerks' list
+
+
+def test_edit_with_an_uploaded_image(app, bureau):
+    from PIL import Image
+
+    seal = new_seal(app, bureau)
+    picture = io.BytesIO()
+    Image.new("RGBA", (300, 300), (220, 0, 0, 255)).save(picture, format="PNG")
+    values = {
+        "name": seal.name,
+        "kind": "部门章",
+        "custodian": "keeper",
+        "valid_from": "2026-01-01",
+        "valid_until": "2027-12-31",
+    }
+    with app_client(app) as client:
+        token = login(client, "sealadmin")
+        bad = _post(
+            client,
+            f"/seals/{seal.id}/edit",
+            token,
+            values,
+            files={"image": ("seal.png", b"GIF89a not a png", "image/png")},
+        )
+        assert bad.status_code == 400 and "印章图片必须是 PNG 文件。" in bad.text
+        assert Seal.get_by_id(seal.id).kind == "公章"  # bad input changes nothing
+        ok = _post(
+            client,
+            f"/seals/{seal.id}/edit",
+            token,
+            values,
+            files={"image": ("seal.png", picture.getvalue(), "image/png")},
+        )
+        assert ok.status_code == 303
+        assert client.get(f"/seals/{seal.id}/image.png").content == picture.getvalue()
+    changed = Seal.get_by_id(seal.id)
+    assert changed.kind == "部门章"
+    entry = AuditEntry.get((AuditEntry.action == "seals.update") & (AuditEntry.object_id == str(seal.id)))
+    assert "类型" in entry.summary and "印模" in entry.summary
