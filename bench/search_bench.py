@@ -39,7 +39,7 @@ from officium.core.db import write_transaction
 from officium.core.identity.models import Unit, User
 from officium.core.migrations_runner import upgrade
 from officium.core.search import SearchQuery, search
-from officium.core.search.index import fts_columns, is_postgres, tsvector_literal
+from officium.core.search.index import fts_columns, is_postgres, pg_vectors
 from officium.core.search.models import SearchDoc, SearchReader, SearchText
 from officium.testing import add_user, make_plugin
 
@@ -250,9 +250,7 @@ def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2
             texts.append(text)
             readers += [(i, kind, value) for kind, value in rows]
             columns = fts_columns(SearchDoc(**doc), text["body"], text["attachments_text"])
-            fts.append(
-                (i, tsvector_literal(columns)) if pg else (i, *(" ".join(t) for t in columns.values()))
-            )
+            fts.append((i, *pg_vectors(columns)) if pg else (i, *(" ".join(t) for t in columns.values())))
         with write_transaction(app.db):
             SearchDoc.insert_many(docs).execute()
             SearchText.insert_many(texts).execute()
@@ -261,7 +259,10 @@ def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2
             ).execute()
             cursor = app.db.cursor()
             if pg:
-                cursor.executemany("INSERT INTO core_search_fts (doc_id, fts) VALUES (%s, %s::tsvector)", fts)
+                cursor.executemany(
+                    "INSERT INTO core_search_fts (doc_id, fts, title_fts) VALUES (%s, %s::tsvector, %s::tsvector)",
+                    fts,
+                )
             else:
                 cursor.executemany(
                     "INSERT INTO core_search_fts (rowid, title, doc_number, extra, body, attachments) "

@@ -388,3 +388,21 @@ def test_huge_result_sets_are_ordered_by_title_match_then_date(corpus, monkeypat
         with write_transaction(corpus.db):
             for record in ("h1", "h2", "h3"):
                 remove_entry(corpus, "memo.note", record)
+
+
+def test_words_need_all_their_bigrams_and_quotes_need_adjacency(corpus):
+    put(corpus, "w1", "卫生检验、检疫处理规程", body="")
+    put(corpus, "w2", "进口商品检验检疫申报", body="")
+    try:
+        # 检验检疫 needs 检验, 验检 and 检疫: w1 has no 验检
+        found = ids(find(corpus, "clerk", "检验检疫"))
+        assert "w2" in found and "w1" not in found
+        # a quoted phrase keeps its words next to each other, punctuation between them does not matter
+        assert ids(find(corpus, "clerk", '"检验 检疫处理"')) == ["w1"]
+        assert ids(find(corpus, "clerk", '"检疫处理 检验"')) == []
+        # unquoted, the two words may stand anywhere
+        assert ids(find(corpus, "clerk", "检疫处理 卫生检验")) == ["w1"]
+    finally:
+        with write_transaction(corpus.db):
+            for record in ("w1", "w2"):
+                remove_entry(corpus, "memo.note", record)

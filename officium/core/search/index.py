@@ -221,12 +221,18 @@ def tsvector_literal(columns: Mapping[str, list[str]]) -> str:
     return " ".join(f"'{token}':{','.join(p[:256])}" for token, p in positions.items())
 
 
+def pg_vectors(columns: Mapping[str, list[str]]) -> tuple[str, str]:
+    """The full tsvector and the short one of the title and 文号 (PostgreSQL), as input literals."""
+    short = {k: v for k, v in columns.items() if k in ("title", "doc_number")}
+    return tsvector_literal(columns), tsvector_literal(short)
+
+
 def _write_fts(app: OfficiumApp, columns: dict[str, list[str]], doc_id: int) -> None:
     if is_postgres(app):
         app.db.execute_sql(
-            "INSERT INTO core_search_fts (doc_id, fts) VALUES (%s, %s::tsvector) "
-            "ON CONFLICT (doc_id) DO UPDATE SET fts = EXCLUDED.fts",
-            (doc_id, tsvector_literal(columns)),
+            "INSERT INTO core_search_fts (doc_id, fts, title_fts) VALUES (%s, %s::tsvector, %s::tsvector) "
+            "ON CONFLICT (doc_id) DO UPDATE SET fts = EXCLUDED.fts, title_fts = EXCLUDED.title_fts",
+            (doc_id, *pg_vectors(columns)),
         )
     else:
         app.db.execute_sql("DELETE FROM core_search_fts WHERE rowid = ?", (doc_id,))

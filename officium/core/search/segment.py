@@ -2,8 +2,8 @@
 
 Chinese has no spaces between words, so the index stores every pair of neighbouring characters (bigrams)
 of each run of Chinese characters: 检验检疫局 → 检验 验检 检疫 疫局.  A query of two or more characters is
-split the same way and must match as a phrase (the bigrams next to each other), which finds the words
-wherever they stand.  Each field also carries its distinct single characters, after the bigrams, so that a
+split the same way; all its bigrams must occur (next to each other for a quoted phrase or a 文号-like
+chunk), which finds the words wherever they stand.  Each field also carries its distinct single characters, after the bigrams, so that a
 one-character query (局) can be answered from the index too.  Letters and digits form whole tokens, lower-
 cased (H7N9 → h7n9, 2026); every other character (punctuation, brackets 〔〕[]（）, spaces) only separates
 tokens, so 检发〔2026〕12 and 检发[2026]12 are the same tokens: 检发 2026 12.  Full-width letters and digits
@@ -62,19 +62,19 @@ def field_tokens(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Term:
-    """One part of a parsed query: a phrase of tokens that must stand together, or a single character."""
+    """One part of a parsed query: tokens that must all occur, next to each other when ``phrase`` is set."""
 
     tokens: tuple[str, ...]
     #: The pieces of the original text this term came from, for highlighting snippets.
     words: tuple[str, ...]
+    #: The tokens must stand together in this order (a quoted phrase, or a chunk mixing Chinese, letters and
+    #: digits such as 检发〔2026〕12).  A word of Chinese characters alone (检验检疫) only needs all its bigrams:
+    #: overlapping bigrams rarely occur apart, and the index answers that without reading word positions.
+    phrase: bool = False
 
-    @property
-    def single(self) -> bool:
-        return len(self.tokens) == 1 and len(self.tokens[0]) == 1 and is_cjk(self.tokens[0])
 
-
-def _chunk_terms(chunk: str) -> list[Term]:
-    """Terms of one whitespace-free chunk (or one quoted phrase): its multi-token part as one phrase.
+def _chunk_terms(chunk: str, quoted: bool) -> list[Term]:
+    """Terms of one whitespace-free chunk (or one quoted phrase).
 
     A lone Chinese character between other runs (号 in 〔2026〕12号) cannot be part of a bigram phrase, so it
     becomes a term of its own that must also occur.
@@ -89,7 +89,8 @@ def _chunk_terms(chunk: str) -> list[Term]:
             continue
         tokens.extend(run_tokens(run))
         words.append(run)
-    terms = [Term(tuple(tokens), tuple(words))] if tokens else []
+    phrase = len(tokens) > 1 and (quoted or len(words) > 1)
+    terms = [Term(tuple(tokens), tuple(words), phrase)] if tokens else []
     return terms + singles
 
 
@@ -100,12 +101,13 @@ def parse_query(text: str) -> list[Term]:
     """Split a user's query into terms that must all match.
 
     ``"..."`` (or “...”) keeps a phrase together across spaces; otherwise each space-separated chunk is one
-    phrase (检发〔2026〕12 → the tokens 检发 2026 12 next to each other).  Repeated terms are dropped.
+    term: a phrase when it mixes runs (检发〔2026〕12 → the tokens 检发 2026 12 next to each other), all
+    its bigrams for a Chinese word (检验检疫 → 检验, 验检, 检疫).  Repeated terms are dropped.
     """
     terms: list[Term] = []
     for quoted, quoted_cn, bare in _QUOTED.findall(text or ""):
         chunk = quoted or quoted_cn or bare
-        for term in _chunk_terms(chunk):
+        for term in _chunk_terms(chunk, quoted=bool(quoted or quoted_cn)):
             if term not in terms:
                 terms.append(term)
     return terms
