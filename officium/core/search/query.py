@@ -262,16 +262,17 @@ def search(app: OfficiumApp, user: User | None, query: SearchQuery, *, facets: b
     where.append(_reader_condition(app, user, params))
     sql_where = " AND ".join(where)
 
+    if not (pg and match is not None):
+        # (On SQLite a transaction would take the write lock: BEGIN IMMEDIATE.  Reads need none.)
+        return _run(app, query, match, source, sql_where, params, page, per_page, facets)
     with app.db.atomic():
-        if pg and match is not None:
-            # The planner cannot see that checking a row's tsvector means reading it from TOAST, and picks a
-            # sequential scan for common words; the GIN index answers them without reading one tsvector.
-            app.db.execute_sql("SET LOCAL enable_seqscan = off")
+        # The planner cannot see that checking a row's tsvector means reading it from TOAST, and picks a
+        # sequential scan for common words; the GIN index answers them without reading one tsvector.
+        app.db.execute_sql("SET LOCAL enable_seqscan = off")
         try:
             return _run(app, query, match, source, sql_where, params, page, per_page, facets)
         finally:
-            if pg and match is not None:
-                app.db.execute_sql("SET LOCAL enable_seqscan = on")
+            app.db.execute_sql("SET LOCAL enable_seqscan = on")
 
 
 def _run(
