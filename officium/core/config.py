@@ -25,6 +25,7 @@ _KNOWN_KEYS = {
     "smtp",
     "jobs",
     "backup",
+    "files_dir",
 }
 
 _SMTP_KEYS = {"host", "port", "from", "starttls", "ssl", "username", "password", "timeout", "site_url"}
@@ -91,11 +92,22 @@ class SiteConfig:
     jobs: JobsConfig = field(default_factory=JobsConfig)
     #: None: no scheduled backup (``officium backup`` still works by hand).
     backup: BackupConfig | None = None
+    #: ``files_dir``: the attachment store, absolute or relative to the site folder; empty: ``data/files``.
+    #: Several web nodes point it at one shared folder (NFS or the like).
+    files_dir: str = ""
 
     @property
     def data_dir(self) -> Path:
         """Folder for the SQLite database, attachments and backups."""
         return self.site_dir / "data"
+
+    @property
+    def files_path(self) -> Path:
+        """Folder of the attachment blobs: ``files_dir`` if configured, else ``<site>/data/files``."""
+        if not self.files_dir:
+            return self.data_dir / "files"
+        path = Path(self.files_dir)
+        return path if path.is_absolute() else self.site_dir / path
 
     @classmethod
     def load(cls, site_dir: str | os.PathLike[str]) -> SiteConfig:
@@ -131,6 +143,7 @@ class SiteConfig:
         smtp = _smtp(path, raw.get("smtp"))
         jobs = _jobs(path, raw.get("jobs", {}))
         backup = _backup(path, raw.get("backup"))
+        files_dir = _files_dir(path, site, raw.get("files_dir", ""))
         return cls(
             site_dir=site,
             secret=raw["secret"],
@@ -144,6 +157,7 @@ class SiteConfig:
             smtp=smtp,
             jobs=jobs,
             backup=backup,
+            files_dir=files_dir,
         )
 
 
@@ -257,6 +271,29 @@ def _backup(path: Path, value: Any) -> BackupConfig | None:
             f'{path} 的 [backup] cron 不合法：{exc} 例如 cron = "30 2 * * *" 表示每天 02:30。'
         ) from exc
     return BackupConfig(dir=directory, keep=keep, cron=cron)
+
+
+def _files_dir(path: Path, site: Path, value: Any) -> str:
+    """``files_dir`` must name an existing, writable folder: a missing one is usually an unmounted share,
+    and creating it on the local disk would split the attachments between the nodes."""
+    if not isinstance(value, str):
+        raise ConfigError(
+            f'{path} 中的 files_dir 应为目录路径字符串（加引号），例如 files_dir = "/shared/officium-files"。'
+        )
+    value = value.strip()
+    if not value:
+        return ""
+    folder = Path(value) if Path(value).is_absolute() else site / value
+    if not folder.is_dir():
+        raise ConfigError(
+            f"{path} 中的 files_dir 指向的目录 {folder} 不存在。"
+            "修复：如果是共享存储（NFS 等），先挂载它；否则先创建该目录。"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise ConfigError(
+            f"{path} 中的 files_dir 指向的目录 {folder} 不可写。修复：让运行服务的账号可以写入该目录。"
+        )
+    return value
 
 
 def write_config(

@@ -1,7 +1,7 @@
 """Attachments: uploads checked by size, extension and content, stored once per content hash.
 
-Blobs live under ``<site>/data/files/<first two hex digits>/<sha256>`` — outside every served folder, under
-names nobody chose — and are shared by every :class:`Attachment` row with the same content (a forwarded
+Blobs live under ``<files_dir>/<first two hex digits>/<sha256>`` (``files_dir`` of officium.toml, by
+default ``<site>/data/files``) — outside every served folder, under names nobody chose — and are shared by every :class:`Attachment` row with the same content (a forwarded
 document does not copy its files).  Rows refer to their owner by ``(plugin, owner_type, owner_id)``, never by
 a foreign key, like every core table that points at plugin records.
 
@@ -213,8 +213,9 @@ def decode_text(data: bytes) -> str:
 
 
 def files_dir(app: OfficiumApp) -> Path:
-    """Where the blobs are: ``<site>/data/files`` (back it up with the database)."""
-    return app.config.data_dir / "files"
+    """Where the blobs are: ``files_dir`` of officium.toml, by default ``<site>/data/files`` (back it up with
+    the database).  Every web node of a site must see the same folder."""
+    return app.config.files_path
 
 
 def blob_path(app: OfficiumApp, sha256: str) -> Path:

@@ -229,8 +229,13 @@ class RedisLocks:
 
 
 def queue_name(app: OfficiumApp) -> str:
-    """The site's queue (and Redis key prefix): the same for every process of a site, whatever its folder."""
-    digest = hashlib.sha256(app.config.database_url.encode()).hexdigest()[:12]
+    """The site's queue (and Redis key prefix): the same for every process of a site, whatever its folder.
+
+    It comes from the site's ``secret``, which every node must share anyway (it keys the TOTP secrets),
+    not from ``database_url``: nodes may reach the same database under different host names, and two
+    names would mean two queues and two sets of locks, so a job could run once per name.
+    """
+    digest = hashlib.sha256(b"officium-queue:" + app.config.secret.encode()).hexdigest()[:12]
     return f"officium-{digest}"
 
 

@@ -6,6 +6,7 @@ Most tests drive jobs with ``run_due_jobs(app, now)`` and the FakeClock; no test
 from __future__ import annotations
 
 import threading
+import types
 import uuid
 from datetime import datetime, timedelta
 
@@ -342,3 +343,14 @@ def test_jobs_settings(tmp_path, monkeypatch):
         f'secret = "{"s" * 40}"\n[jobs]\nredis_url = {{ "$env" = "OA_REDIS" }}\nworkers = 4\n', encoding="utf-8"
     )
     assert SiteConfig.load(tmp_path).jobs == JobsConfig(redis_url="redis://127.0.0.1:6379/2", workers=4)
+
+
+def test_every_node_of_a_site_uses_one_queue_whatever_it_calls_the_database():
+    def site(url, secret="s" * 40):
+        return types.SimpleNamespace(config=SiteConfig(site_dir=".", secret=secret, database_url=url))
+
+    node_a = site("postgresql://oa@db1.intra:5432/oa")
+    node_b = site("postgresql://oa@10.0.0.5:5432/oa")  # the same database under another name
+    assert jobs.queue_name(node_a) == jobs.queue_name(node_b)
+    other_site = site("postgresql://oa@db1.intra:5432/oa", secret="t" * 40)
+    assert jobs.queue_name(other_site) != jobs.queue_name(node_a)
