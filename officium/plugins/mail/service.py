@@ -210,13 +210,13 @@ def check(app: OfficiumApp, user: User, draft: Draft, *, send: bool) -> Checked:
         errors["importance"] = "请选择重要程度。"
     resolved = recipients.Resolved()
     for kind in ("to", "cc", "bcc"):
+        if not send:  # a draft keeps what was typed so far; the recipients are checked when it is sent
+            resolved.tokens[kind] = recipients.split(getattr(draft, kind))
+            continue
         try:
             part = recipients.resolve(app, user, {kind: getattr(draft, kind)}, may_relay=may_relay(app, user))
         except AddressError as exc:
             errors[kind] = exc.message
-            continue
-        if not send:
-            resolved.tokens[kind] = recipients.split(getattr(draft, kind))
             continue
         resolved.tokens[kind] = part.tokens[kind]
         for pid, entry in part.people.items():

@@ -111,9 +111,15 @@ def test_drafts_are_saved_updated_and_sent(people):
     again = wu.post("/api/v1/mail/drafts", json={"draft": draft_id, "to": "liu,zhou", "subject": "草稿二"})
     assert again.status_code == 200 and again.json()["id"] == draft_id
     assert [m["subject"] for m in wu.inbox("drafts")] == ["草稿二"]
+    # a draft may hold a recipient still being typed; sending it checks the recipients
+    half = wu.post("/api/v1/mail/drafts", json={"draft": draft_id, "to": "liu,zho", "subject": "草稿二"})
+    assert half.status_code == 200
+    refused = wu.post("/api/v1/mail/messages", json={"draft": draft_id, "to": "liu,zho", "subject": "草稿二"})
+    assert refused.status_code == 400 and "zho" in refused.json()["error"]["fields"]["to"]
+    assert [m["subject"] for m in wu.inbox("drafts")] == ["草稿二"]
     assert people["liu"].find("草稿二") is None  # a draft reaches nobody
     form = wu.get(f"/mail/compose?draft={draft_id}").text
-    assert "草稿二" in form and "liu,zhou" in form
+    assert "草稿二" in form and "liu,zho" in form
     # the page's 存草稿 and then 发送
     saved = wu.post(
         "/mail/compose", data={"draft": draft_id, "to": "liu", "subject": "草稿三", "action": "save"}
