@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from peewee import OperationalError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,6 +54,21 @@ def error_page(app: OfficiumApp, request: Request, status: int, detail: str | No
         return Response(message, status_code=status, media_type="text/plain; charset=utf-8")
 
 
+#: The 503 answer when the database connection was lost in the middle of a request.
+DATABASE_LOST = (
+    "与数据库的连接中断，本次请求没有完成。请稍后重试；如果刚才提交了表单，请先刷新页面查看是否已经保存。"
+)
+
+
+def database_unavailable(app: OfficiumApp, request: Request) -> Response:
+    """503 with ``Retry-After`` for a request whose database connection was lost: the Chinese error page, or
+    the JSON error ``unavailable`` under ``/api/``.  Its transaction was rolled back by the server."""
+    logger.warning("database connection lost during %s %s; answered 503", request.method, request.url.path)
+    response = error_page(app, request, 503, DATABASE_LOST)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def install_handlers(app: OfficiumApp) -> dict:
     """The exception handlers for the Starlette application."""
 
@@ -68,7 +84,31 @@ def install_handlers(app: OfficiumApp) -> dict:
         logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         return error_page(app, request, 500)
 
-    return {HTTPException: on_http_error, Exception: on_crash}
+    async def on_database_error(request: Request, exc: Exception) -> Response:
+        if not is_disk_full(exc):
+            raise exc  # any other database error is a crash (on_crash answers it)
+        # The request's transaction has been rolled back: nothing of it was saved.
+        logger.error("disk full on %s %s: %s", request.method, request.url.path, exc)
+        if request.url.path.startswith("/api/"):
+            return error_response(503, "disk_full", DISK_FULL_MESSAGE)
+        return error_page(app, request, 503, DISK_FULL_MESSAGE)
+
+    return {HTTPException: on_http_error, OperationalError: on_database_error, Exception: on_crash}
+
+
+DISK_FULL_MESSAGE = "服务器存储空间已满，本次操作没有保存。请稍后重试，并通知信息化处清理磁盘。"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether a database error says the disk (or SQLite's ``max_page_count``) is full.
+
+    SQLite answers SQLITE_FULL ("database or disk is full"); PostgreSQL SQLSTATE 53100 (disk_full).
+    """
+    original = exc.args[0] if exc.args and isinstance(exc.args[0], BaseException) else exc.__cause__
+    if getattr(original, "sqlstate", None) == "53100":
+        return True
+    text = str(exc).lower()
+    return "database or disk is full" in text or "no space left on device" in text
 
 
 # Starlette fills ``detail`` with the English reason phrase when none was given.
