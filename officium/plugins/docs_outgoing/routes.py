@@ -1104,6 +1104,24 @@ def api_seal(request: Request) -> Any:
     }
 
 
+def api_seal_reject(request: Request) -> Any:
+    """The custodian refuses the 用印申请 (``note`` required): back to 编号登记."""
+    app, user = request.state.app, current_user(request)
+    doc = _api_doc(request)
+    item = _api_item_at(request, doc, SEAL, "驳回用印申请")
+    note = str(_api_data(request).get("note", "")).strip()
+    if not note:
+        raise ApiError(400, "invalid", "驳回用印申请时请写明理由。", fields={"note": "请写明理由。"})
+    try:
+        sealing.reject(app, doc, user, note, request)
+        engine.return_(app, item.id, user, NUMBER, f"驳回用印申请：{note}", request)
+    except Exception as exc:
+        if not _is_sealing_error(exc):
+            raise
+        raise _api_sealing(exc) from exc
+    return service.serialize(Document.get_by_id(doc.id))
+
+
 def api_distribute(request: Request) -> Any:
     """分发 to internal units (``units``: ids); each gets a registered copy in its 收文."""
     app, user = request.state.app, current_user(request)
@@ -1182,6 +1200,14 @@ ROUTES = [
         summary="申请用印",
     ),
     Api("/documents/{id:int}/seal", api_seal, "seal", VIEW, methods=("POST",), summary="用印（印章保管人）"),
+    Api(
+        "/documents/{id:int}/seal-reject",
+        api_seal_reject,
+        "seal_reject",
+        VIEW,
+        methods=("POST",),
+        summary="驳回用印申请（印章保管人）",
+    ),
     Api(
         "/documents/{id:int}/distribute",
         api_distribute,

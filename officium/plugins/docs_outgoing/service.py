@@ -80,6 +80,8 @@ NOTIFICATION_TYPES = [
 ]
 
 BODY_EXTENSIONS = ("docx", "pdf")
+#: Who may be named as the signing leader (签发领导).
+SIGNING_ROLES = ("leader", "deputy_leader", "supervising_leader")
 TEXT_LIMITS = {
     "title": 300,
     "main_to": 2000,
@@ -273,6 +275,12 @@ def parse_form(
         found = User.get_or_none((User.username == signer) & (User.status == "active"))
         if found is None:
             errors["signer"] = "找不到该签发领导。"
+        elif (
+            not RoleGrant.select()
+            .where((RoleGrant.user == found) & RoleGrant.role.in_(SIGNING_ROLES))
+            .exists()
+        ):
+            errors["signer"] = f"{found.name}不是单位负责人或分管领导，不能签发。"
         values["signer"] = found
     return values, errors
 

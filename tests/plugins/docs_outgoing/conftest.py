@@ -69,7 +69,7 @@ def bureau(tmp_path_factory):
         caiwu=add_user(app, "caiwu", name="处长己", unit=cwc, roles=["leader"]),
         keji=add_user(app, "keji", name="处长庚", unit=kjc, roles=["leader"]),
         outsider=add_user(app, "outsider", name="旁人辛", unit=kjc),
-        zhengfu=add_user(app, "zhengfu", name="副局长壬", unit=ju),
+        zhengfu=add_user(app, "zhengfu", name="副局长壬", unit=ju, roles=["deputy_leader"]),
         yinzhang=add_user(app, "yinzhang", name="印章保管人癸", unit=bgs),
     )
     with write_transaction(app.db):

@@ -14,6 +14,7 @@ import zipfile
 
 import pytest
 
+from officium.core.notifications import Notification
 from officium.plugins.docs_incoming.models import IncomingDocument
 from officium.plugins.docs_incoming.service import incoming_for_source
 from officium.plugins.docs_outgoing import sealing
@@ -143,6 +144,10 @@ def test_internal_distribution_arrives_in_the_units_incoming_then_issue_and_arch
     approve(wenshu, doc_id, "wenshu", "核发。")
     doc = Document.get_by_id(doc_id)
     assert doc.state == "issued" and doc.issued_at is not None and step_of(doc_id) == "archive"
+    told = Notification.select().where(
+        (Notification.kind == "docs_outgoing.issued") & (Notification.user == bureau.people.nigao)
+    )
+    assert doc.doc_number in told.get().title
     approve(wenshu, doc_id, "wenshu", "归档。")
     assert Document.get_by_id(doc_id).state == "archived" and step_of(doc_id) == "done"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from officium.core.notifications import Notification
 from officium.plugins.docs_outgoing.models import Document, Signature, Version
+from officium.plugins.seals.models import UseRequest
 from tests.plugins.docs_outgoing.conftest import approve, draft, item_of, step_of
 
 
@@ -75,6 +76,20 @@ def test_parallel_countersign_by_two_units_then_signing_and_numbering(bureau, br
     # 用印 goes to the custodian in person although their work is delegated (custody is never delegated)
     assert step_of(doc_id) == "seal"
     assert item_of(doc_id, "yinzhang") is not None and item_of(doc_id, "wenshu") is None
+
+    # the custodian may refuse (with a reason): the document goes back to 编号登记, the request is rejected
+    yinzhang = browsers("yinzhang")
+    use_id = Document.get_by_id(doc_id).use_request_id
+    assert (
+        yinzhang.api(f"/api/v1/docs_outgoing/documents/{doc_id}/seal-reject", {"note": ""}).status_code == 400
+    )
+    refused = yinzhang.api(
+        f"/api/v1/docs_outgoing/documents/{doc_id}/seal-reject", {"note": "印发范围需再核实"}
+    )
+    assert refused.status_code == 200, refused.text
+    assert step_of(doc_id) == "number" and Document.get_by_id(doc_id).use_request_id is None
+    assert UseRequest.get_by_id(use_id).state == "rejected"
+    assert item_of(doc_id, "wenshu") is not None
 
 
 def test_sequential_countersign_opens_one_unit_after_the_other(bureau, browsers):
@@ -225,3 +240,18 @@ def test_the_leader_returns_the_draft_with_a_reason_and_the_drafter_resubmits(bu
     assert nigao.get(f"/docs_outgoing/{doc_id}/edit").status_code == 200
     approve(nigao, doc_id, "nigao", "已补充。")
     assert step_of(doc_id) == "check" and item_of(doc_id, "renchu") is not None
+
+
+def test_only_a_leader_can_be_named_as_the_signer(bureau, browsers):
+    response = browsers("nigao").post(
+        "/docs_outgoing/new",
+        data={
+            "doc_type": "通知",
+            "direction": "down",
+            "title": "江南出入境检验检疫局关于指定签发人的通知",
+            "main_to": "各处室",
+            "body": "正文。",
+            "signer": "outsider",
+        },
+    )
+    assert response.status_code == 400 and "不能签发" in response.text
