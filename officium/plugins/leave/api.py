@@ -23,6 +23,7 @@ from officium.plugins.leave import (
     requests,
     rules,
     teamcal,
+    travel,
 )
 from officium.plugins.leave.counting import fmt_days
 from officium.plugins.leave.models import LeaveAdjustment, LeaveRequest, LeaveRule, LeaveType
@@ -135,6 +136,11 @@ def count(request: Request) -> dict[str, Any]:
         "chain_title": rules.describe(chain),
         "available": None,
     }
+    extra, problems = travel.travel_days(leave_type.code, params)
+    if leave_type.max_days and leave_type.code != maternity.CODE and not problems:
+        result["allowed"] = leave_type.max_days + extra
+        if days > leave_type.max_days + extra:
+            result["warning"] = f"超过每次最多 {fmt_days(leave_type.max_days + extra)} 天。"
     if leave_type.code == maternity.CODE:
         allowed, circumstance, problems = maternity.allowance(leave_type, params)
         if not problems:

@@ -20,7 +20,7 @@ from officium.core.registry import NotificationType, Permission
 from officium.core.workflow import engine
 from officium.core.workflow.definition import DRAFTER_STEP
 from officium.core.workflow.models import Instance, WorkItem
-from officium.plugins.leave import balances, maternity, rules
+from officium.plugins.leave import balances, maternity, rules, travel
 from officium.plugins.leave.counting import CountError, check_span, count_days, fmt_days, slots
 from officium.plugins.leave.models import HALVES, REASON_MAX, STEPS, LeaveRequest, LeaveType
 from officium.plugins.leave.workflow import KEY
@@ -253,11 +253,17 @@ def check(app: OfficiumApp, filer: User, data: Mapping[str, Any]) -> Checked:
                 f"产假（{circumstance}）最多 {fmt_days(allowed)} 天，本次 {fmt_days(days)} 天；"
                 "其他情形请联系人事处。"
             )
-    elif leave_type.max_days and days > leave_type.max_days:
-        errors["end_date"] = (
-            f"{leave_type.name}每次最多 {fmt_days(leave_type.max_days)} 天，本次 {fmt_days(days)} 天；"
-            "如有路程假或其他增加天数，请联系人事处。"
-        )
+    else:
+        extra, problems = travel.travel_days(leave_type.code, data)
+        errors.update(problems)
+        if extra:
+            circumstance = f"含路程假 {extra} 天"
+        if leave_type.max_days and not problems and days > leave_type.max_days + extra:
+            errors["end_date"] = (
+                f"{leave_type.name}每次最多 {fmt_days(leave_type.max_days)} 天"
+                + (f"（另加路程假 {extra} 天）" if extra else "")
+                + f"，本次 {fmt_days(days)} 天；其他情形请联系人事处。"
+            )
     if leave_type.balance_required:
         b = balances.balance(person, leave_type, start.year)
         if b.available is not None and days > b.available:

@@ -470,3 +470,35 @@ def test_maternity_days_follow_the_circumstance(site: Site):
     assert twins.status_code == 201, twins.text
     assert twins.json()["days"] == 128 and twins.json()["circumstance"] == "难产；多胞胎（多1个婴儿）"
     assert "难产；多胞胎（多1个婴儿）" in site("chener").page(f"/leave/{twins.json()['id']}").text
+
+
+def test_marriage_leave_with_travel_days(site: Site):
+    def ask(end: str, **extra: str):
+        body = {
+            "leave_type": "marriage",
+            "start_date": "2026-05-11",
+            "end_date": end,
+            "reason": "结婚",
+            **extra,
+        }
+        return site("zhengshi").post("/api/v1/leave/requests", body)
+
+    five = ask("2026-05-15")  # Monday to Friday: 5 working days
+    assert five.status_code == 400 and "最多 3 天" in five.json()["error"]["fields"]["end_date"]
+    assert ask("2026-05-15", travel_days="11").json()["error"]["fields"]["travel_days"]
+    assert (
+        count(
+            site,
+            "zhengshi",
+            leave_type="marriage",
+            start_date="2026-05-11",
+            end_date="2026-05-15",
+            travel_days="2",
+        )["allowed"]
+        == 5
+    )
+    ok = ask("2026-05-15", travel_days="2")
+    assert ok.status_code == 201, ok.text
+    assert ok.json()["circumstance"] == "含路程假 2 天"
+    note = site("zhengshi").get("/api/v1/leave/types").json()["items"]
+    assert "请假时填写" in next(t["note"] for t in note if t["code"] == "marriage")

@@ -12,12 +12,15 @@
     var out = form.querySelector("[data-leave-count]");
     var docField = form.querySelector("[data-document-field]");
     var maternityField = form.querySelector("[data-maternity-field]");
+    var travelField = form.querySelector("[data-travel-field]");
+    var travelTypes = (form.getAttribute("data-travel-types") || "").split(",");
     var docTypes = (form.getAttribute("data-document-types") || "").split(",");
     var timer = null;
     function update() {
       var type = value(form, "leave_type");
       if (docField) { docField.hidden = docTypes.indexOf(type) < 0; }
       if (maternityField) { maternityField.hidden = type !== "maternity"; }
+      if (travelField) { travelField.hidden = travelTypes.indexOf(type) < 0; }
       var params = new URLSearchParams({
         leave_type: type,
         start_date: value(form, "start_date"),
@@ -29,6 +32,7 @@
         params.set("circumstance", value(form, "circumstance") || "birth");
         params.set("extra_babies", value(form, "extra_babies") || "0");
       }
+      if (travelTypes.indexOf(type) >= 0) { params.set("travel_days", value(form, "travel_days") || "0"); }
       var user = value(form, "user");
       if (user) { params.set("user", user); }
       if (!type || !params.get("start_date")) { out.textContent = ""; return; }
