@@ -1,7 +1,7 @@
 """The hooks of the leave plugin; each delegates to the module that does the work."""
 
 from officium import MenuItem, Role, Setting, hookimpl
-from officium.plugins.leave import PLUGIN, commands, demo, models, requests, routes, widget
+from officium.plugins.leave import PLUGIN, commands, demo, models, reminders, requests, routes, widget
 from officium.plugins.leave.workflow import HR_ROLE, WORKFLOW
 
 
@@ -45,7 +45,12 @@ def register_workflows(app):
 
 @hookimpl
 def register_notification_types(app):
-    return requests.NOTIFICATION_TYPES
+    return [*requests.NOTIFICATION_TYPES, reminders.NOTIFICATION_TYPE]
+
+
+@hookimpl
+def register_jobs(app):
+    return [reminders.JOB]
 
 
 @hookimpl

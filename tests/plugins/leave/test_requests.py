@@ -502,3 +502,20 @@ def test_marriage_leave_with_travel_days(site: Site):
     assert ok.json()["circumstance"] == "含路程假 2 天"
     note = site("zhengshi").get("/api/v1/leave/types").json()["items"]
     assert "请假时填写" in next(t["note"] for t in note if t["code"] == "marriage")
+
+
+def test_people_are_reminded_once_to_register_their_return(site: Site):
+    from officium.core.jobs import run_job
+
+    leave = site.file("zhaoliu", leave_type="personal", start_date="2026-03-03", end_date="2026-03-04")
+    site.approve_all(leave["id"])
+    job = site.app.registry.jobs["leave.remind_return"]
+    reminders = Notification.select().where(
+        (Notification.user == site("zhaoliu").user) & (Notification.kind == "leave.return_due")
+    )
+    assert run_job(site.app, job, force=True).ok and reminders.count() == 0  # not over yet
+    site.clock.now = datetime(2026, 3, 5, 9, 0)
+    outcome = run_job(site.app, job, force=True)
+    assert outcome.ok and reminders.count() == 1 and reminders.get().url == f"/leave/{leave['id']}"
+    run_job(site.app, job, force=True)
+    assert reminders.count() == 1
