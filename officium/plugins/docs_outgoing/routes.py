@@ -1048,6 +1048,35 @@ def api_add_prefix(request: Request) -> Any:
     return JSONResponse({"id": prefix.id, "code": prefix.code}, status_code=201)
 
 
+def api_toggle_prefix(request: Request) -> Any:
+    """启用或停用一个机关代字 (``active``: true/false)."""
+    app, user = request.state.app, current_user(request)
+    prefix = Prefix.get_or_none(Prefix.id == request.path_params["id"])
+    if prefix is None:
+        raise ApiError(404, "not_found", "找不到该机关代字。")
+    active = _api_data(request).get("active")
+    if not isinstance(active, bool):
+        raise ApiError(
+            400,
+            "invalid",
+            "请用 active（true 或 false）指明启用或停用。",
+            fields={"active": "应为 true 或 false。"},
+        )
+    prefix.active = active
+    prefix.save()
+    verb = "启用" if active else "停用"
+    audit.record(
+        app,
+        "docs_outgoing.prefix_toggle",
+        actor=user,
+        request=request,
+        object_type="prefix",
+        object_id=prefix.id,
+        summary=f"{verb}机关代字 {prefix.code}",
+    )
+    return {"id": prefix.id, "code": prefix.code, "active": prefix.active}
+
+
 def api_register(request: Request) -> Any:
     """发文登记簿 with the page's filters (``q``, ``year``, ``doc_type``, ``unit``, ``state``, ``from``, ``to``)."""
     query, _filters, errors = _register_query(request)
@@ -1228,5 +1257,13 @@ ROUTES = [
     Api("/numbers/{id:int}/void", api_void, "void", MANAGE, methods=("POST",), summary="作废文号"),
     Api("/prefixes", api_prefixes, "prefixes", MANAGE, summary="机关代字"),
     Api("/prefixes", api_add_prefix, "add_prefix", MANAGE, methods=("POST",), summary="添加机关代字"),
+    Api(
+        "/prefixes/{id:int}",
+        api_toggle_prefix,
+        "toggle_prefix",
+        MANAGE,
+        methods=("POST",),
+        summary="启用或停用机关代字",
+    ),
     Api("/register", api_register, "register", MANAGE, summary="发文登记簿"),
 ]

@@ -50,7 +50,7 @@ def test_parallel_countersign_by_two_units_then_signing_and_numbering(bureau, br
     assert signature.signed_at == bureau.clock.now and signature.version == doc.version == doc.signed_version
     assert doc.written_date == bureau.clock.now.date() and doc.signer_name == "副局长戊"
     page = nigao.get(f"/docs_outgoing/{doc_id}")
-    assert "圈阅，视为同意" in page.text and f"{signature.signed_at.year}年" in page.text
+    assert "圈阅（视为同意）" in page.text and f"{signature.signed_at.year}年" in page.text
 
     assert step_of(doc_id) == "review"
     approve(wenshu, doc_id, "wenshu", "复核无误。")

@@ -138,6 +138,12 @@ def test_the_office_configures_prefixes_with_checked_input(bureau, browsers):
     prefix = Prefix.get(Prefix.code == "X检函")
     assert wenshu.post(f"/docs_outgoing/prefixes/{prefix.id}/toggle").status_code == 303
     assert not Prefix.get_by_id(prefix.id).active
+    # and over the API
+    wenshu_api = wenshu.api(f"/api/v1/docs_outgoing/prefixes/{prefix.id}", {"active": True})
+    assert wenshu_api.status_code == 200 and Prefix.get_by_id(prefix.id).active
+    assert wenshu.api(f"/api/v1/docs_outgoing/prefixes/{prefix.id}", {"active": "yes"}).status_code == 400
+    added = wenshu.api("/api/v1/docs_outgoing/prefixes", {"code": "X检办"})
+    assert added.status_code == 201 and Prefix.get(Prefix.code == "X检办").active
     # only the office may configure
     assert browsers("nigao").get("/docs_outgoing/prefixes").status_code == 403
     assert browsers("nigao").post("/docs_outgoing/prefixes", data={"code": "Y检发"}).status_code == 403
