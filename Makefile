@@ -7,7 +7,7 @@ SITE   ?= demo-site
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: install fonts run test test-sqlite test-postgresql browser lint bench bench-search clean
+.PHONY: install fonts run test test-sqlite test-postgresql browser lint bench bench-search bench-crash clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,11 @@ bench: install
 ## make bench-search BENCH_ARGS='--records 100000 --database-url postgresql://postgres@127.0.0.1:5432/postgres'.
 bench-search: install
 	$(BIN)/python bench/search_bench.py $(BENCH_ARGS)
+
+## Crash harness, long run: SIGKILL a writing child N times on SQLite (default 500), then check that no
+## acknowledged write is lost or half-applied, e.g. make bench-crash BENCH_ARGS='--cycles 100 --seed 2'.
+bench-crash: install
+	$(BIN)/python bench/crash_bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(SITE) .pytest_cache build *.egg-info
