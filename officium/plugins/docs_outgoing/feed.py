@@ -2,7 +2,8 @@
 
 An entry carries the title, 文号, 文种, 紧急程度, the body text and the text of the attached files.  Readers
 are the same people who may open the document: its drafter, everyone who has or had a work item on it,
-and the office (``docs_outgoing.manage``); once issued, the members of the units it was distributed to.
+and the office (``docs_outgoing.manage``).  The units it was distributed to find their own 收文 copies
+(docs_incoming's entries), not the 发文 with its internal deliberations.
 It is refreshed in the transaction of every change: saving, submitting, each completed step, numbering,
 sealing, distribution.  A handler whose step has just started finds the document in the 待办中心; the
 search finds it for them once a later step completes.
@@ -18,7 +19,7 @@ from officium.core.search import Readers, SearchEntry, index_entry
 from officium.core.workflow.models import WorkItem
 from officium.plugins.docs_outgoing import body as body_text
 from officium.plugins.docs_outgoing.constants import URGENCIES
-from officium.plugins.docs_outgoing.models import Distribution, Document
+from officium.plugins.docs_outgoing.models import Document
 
 if TYPE_CHECKING:
     from officium.core.app import OfficiumApp
@@ -39,16 +40,7 @@ def readers(doc: Document) -> Readers:
             people.add(item.assignee_id)
             if item.principal_id:
                 people.add(item.principal_id)
-    units = []
-    if doc.state in ("issued", "archived"):
-        units = sorted(
-            {
-                d.unit_id
-                for d in Distribution.select(Distribution.unit).where(Distribution.document == doc)
-                if d.unit_id
-            }
-        )
-    return Readers(users=sorted(people), units=units, permissions=(service.MANAGE,))
+    return Readers(users=sorted(people), permissions=(service.MANAGE,))
 
 
 def entry(app: OfficiumApp, doc: Document) -> SearchEntry:
