@@ -246,11 +246,11 @@ def check(app: OfficiumApp, filer: User, data: Mapping[str, Any]) -> Checked:
     assert person is not None
     circumstance = ""
     if leave_type.code == maternity.CODE:
-        allowed, circumstance, problems = maternity.allowance(leave_type, data)
+        most, circumstance, problems = maternity.allowance(leave_type, data)
         errors.update(problems)
-        if not problems and days > allowed:
+        if not problems and days > most:
             errors["end_date"] = (
-                f"产假（{circumstance}）最多 {fmt_days(allowed)} 天，本次 {fmt_days(days)} 天；"
+                f"产假（{circumstance}）最多 {fmt_days(most)} 天，本次 {fmt_days(days)} 天；"
                 "其他情形请联系人事处。"
             )
     else:
