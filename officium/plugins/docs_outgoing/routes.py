@@ -262,7 +262,7 @@ def show(request: Request) -> Response:
     doc = _doc_or_404(request)
     instance = service.instance_of(doc)
     can_edit, item = service.edit_item(doc, user)
-    contents = service._file_contents(app, doc)
+    contents = service.file_contents(app, doc)
     problems = {
         stage: rules.check(doc, stage, organ_names=service.organ_names(app), files=contents)
         for stage in ("review", "issue")
@@ -969,7 +969,7 @@ def api_check(request: Request) -> Any:
     if stage not in rules.STAGES:
         raise ApiError(400, "invalid_query", "stage 只能是 review 或 issue。")
     problems = rules.check(
-        doc, stage, organ_names=service.organ_names(app), files=service._file_contents(app, doc)
+        doc, stage, organ_names=service.organ_names(app), files=service.file_contents(app, doc)
     )
     return {"stage": stage, "ok": not problems, "problems": [{"field": f, "message": m} for f, m in problems]}
 

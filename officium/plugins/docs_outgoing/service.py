@@ -471,7 +471,7 @@ def submit(app: OfficiumApp, user: User, doc: Document, request: Request | None 
     """送核稿: put a draft on the workflow."""
     if doc.drafter_id != user.id or doc.state != "draft":
         raise OutgoingError("只有拟稿人才能提交自己的草稿。")
-    guard(snapshot(doc) | {"body": doc.body}, _file_contents(app, doc))
+    guard(snapshot(doc) | {"body": doc.body}, file_contents(app, doc))
     if not body_text.parse(doc.body) and not body_files(doc):
         raise OutgoingError("正文为空：请填写正文或上传正文文件。", {"body": "请填写正文或上传正文文件。"})
     doc.state = "running"
@@ -520,7 +520,7 @@ def sealed_files(doc: Document) -> list[Any]:
     return _live(SEALED, doc)
 
 
-def _file_contents(app: OfficiumApp, doc: Document) -> list[tuple[str, bytes]]:
+def file_contents(app: OfficiumApp, doc: Document) -> list[tuple[str, bytes]]:
     from officium.core import files
 
     return [(a.filename, files.read_bytes(app, a)) for a in body_files(doc) + attachment_files(doc)]
@@ -623,7 +623,7 @@ def record_signature(ctx: Any) -> None:
 
 def require_rules(ctx: Any, stage: str) -> None:
     doc = _document(ctx.instance)
-    problems = rules.check(doc, stage, organ_names=organ_names(ctx.app), files=_file_contents(ctx.app, doc))
+    problems = rules.check(doc, stage, organ_names=organ_names(ctx.app), files=file_contents(ctx.app, doc))
     if problems:
         raise WorkflowError(f"{rules.STAGES[stage]}前的检查未通过：" + "；".join(m for _, m in problems))
 
