@@ -14,10 +14,11 @@ sealed, the seal's PNG image; it returns the PDF bytes.  The layout follows the 
 - the 版记 (抄送机关, 印发机关 and 印发日期 between black lines) at the foot of the last page;
 - page numbers ``— 1 —`` in 4号 (14 pt), 7 mm below the 版心, on the right of odd and the left of even pages.
 
-Fonts: the 仿宋, 小标宋 and 黑体 faces of the standard are not free.  The renderer uses Debian's
+Fonts: the 仿宋, 小标宋, 黑体 and 楷体 faces of the standard are not free.  The renderer uses Debian's
 ``fonts-noto-cjk`` (installed by ``make install``): Noto Serif CJK SC for the text and, in bold, for the
-标志 and 标题; Noto Sans CJK SC for the 黑体 headings.  Set ``OFFICIUM_CJK_FONT_DIR`` to a folder holding
-the same ``.ttc`` files when they live elsewhere.
+标志 and 标题; Noto Sans CJK SC for the 黑体 headings (一、, 紧急程度); and AR PL UKai CN from
+``fonts-arphic-ukai`` for the 楷体 of the （一） headings and the 签发人's name (Noto Serif when it is not
+installed).  Set ``OFFICIUM_CJK_FONT_DIR`` to a folder holding the same files when they live elsewhere.
 
 The output is deterministic (same document, same bytes), so the SHA-256 of a rendered PDF that a 用印申请
 names stays valid when the document is rendered again.
@@ -139,10 +140,12 @@ _FONT_DIRS = (
     "/usr/share/fonts/opentype/noto",
     "/usr/share/fonts/noto-cjk",
     "/usr/share/fonts/google-noto-cjk",
+    "/usr/share/fonts/truetype/arphic",
     "/usr/local/share/fonts",
 )
 _FONT_FILES = {
     "text": ("NotoSerifCJK-Regular.ttc",),
+    "kai": ("ukai.ttc",),  # AR PL UKai (Debian fonts-arphic-ukai), the free 楷体
     "bold": ("NotoSerifCJK-Bold.ttc", "NotoSerifCJK-Regular.ttc"),
     "hei": (
         "NotoSansCJK-Regular.ttc",
@@ -160,13 +163,13 @@ def _font_dirs() -> list[Path]:
 
 @functools.cache
 def _sc_index(path: str) -> int:
-    """The index of the Simplified Chinese face inside a Noto CJK collection."""
+    """The index of the Simplified Chinese face inside a collection (Noto's "… SC", AR PL's "… CN")."""
     from fontTools.ttLib import TTCollection
 
     collection = TTCollection(path, lazy=True)
     try:
         for index, font in enumerate(collection.fonts):
-            if font["name"].getDebugName(1).endswith(" SC"):
+            if font["name"].getDebugName(1).endswith((" SC", " CN")):
                 return index
     finally:
         collection.close()
@@ -245,13 +248,10 @@ class _Renderer:
         pdf = FPDF(unit="mm", format="A4")
         pdf.set_auto_page_break(False)
         pdf.set_margins(LEFT, TOP, PAGE_W - LEFT - BODY_W)
-        for role, (path, index) in find_fonts().items():
-            pdf.add_font(role, fname=path, collection_font_number=index)
-        self.fonts = {r: r for r in ("text", "bold", "hei")} | {"kai": "text"}
-        if "bold" not in find_fonts():
-            self.fonts["bold"] = "text"
-        if "hei" not in find_fonts():
-            self.fonts["hei"] = "text"
+        # each face is loaded when first used (loading a CJK font takes a noticeable fraction of a second)
+        self.files = find_fonts()
+        self.fonts = {role: role if role in self.files else "text" for role in ("text", "bold", "hei", "kai")}
+        self.loaded: set[str] = set()
         pdf.set_creation_date(datetime.combine(doc.date_written or date(2000, 1, 1), time(), tzinfo=UTC))
         pdf.set_producer("Officium")
         pdf.set_title(doc.title)
@@ -263,7 +263,12 @@ class _Renderer:
     # ------------------------------------------------------------------ fonts on the grid
     def use(self, font: str, size: float = BODY_PT, grid: bool = True) -> None:
         """Select a face; on the grid a full-width character advances exactly one grid cell."""
-        self.pdf.set_font(self.fonts[font], size=size)
+        face = self.fonts[font]
+        if face not in self.loaded:
+            path, index = self.files[face]
+            self.pdf.add_font(face, fname=path, collection_font_number=index)
+            self.loaded.add(face)
+        self.pdf.set_font(face, size=size)
         self.pdf.set_stretching(100)
         if grid:  # narrow the glyphs a little (horizontal scaling keeps the text extractable as words)
             natural = self.pdf.get_string_width("国")
