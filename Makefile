@@ -17,12 +17,13 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) fonts
 
-## Debian's CJK fonts (fonts-noto-cjk): the 套红 PDF of outgoing documents needs them to draw Chinese.
+## Debian's CJK fonts (fonts-noto-cjk; fonts-arphic-ukai for 楷体): the 套红 PDF of outgoing documents
+## needs them to draw Chinese.
 fonts:
-	@if ! test -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc; then \
-	  echo "installing Debian's fonts-noto-cjk for the 套红 PDF"; \
+	@if ! test -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc || ! test -f /usr/share/fonts/truetype/arphic/ukai.ttc; then \
+	  echo "installing Debian's fonts-noto-cjk and fonts-arphic-ukai for the 套红 PDF"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq fonts-noto-cjk fonts-arphic-ukai >/dev/null; \
 	fi
 
 ## Create (once) and serve the demo site on SQLite; the demo logins are printed.
