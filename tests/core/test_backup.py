@@ -324,3 +324,29 @@ def test_backup_folder_is_private_and_manifest_lists_every_file(loaded_backup: t
             assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         finally:
             conn.close()
+
+
+def test_a_restore_whose_checks_fail_exits_1(
+    source: OfficiumApp,
+    loaded_backup: tuple[Path, int],
+    targets: Any,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The manifest promises one audit row more than the database holds: the count check fails."""
+    made, _ = loaded_backup
+    wrong = tmp_path / "wrong" / made.name
+    shutil.copytree(made, wrong)
+    manifest = json.loads((wrong / MANIFEST).read_text(encoding="utf-8"))
+    manifest["tables"]["core_audit"] += 1
+    (wrong / MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
+    apps = track_apps(monkeypatch)
+    try:
+        done = CliRunner().invoke(main, ["restore", str(wrong), "--site", str(targets())])
+    finally:
+        close_apps(apps)
+        database.initialize(source.db)
+    assert done.exit_code == 1
+    assert "✗ 行数与清单不符：core_audit" in done.stdout
+    assert "哈希链校验通过" in done.stdout  # the other checks still ran and passed
+    assert "恢复后的校验未通过" in done.stderr
