@@ -40,6 +40,8 @@ browser:
 
 ## The whole suite on SQLite, then again on PostgreSQL when OFFICIUM_TEST_DATABASE_URL is set.
 ## Tests run on every core (pytest-xdist); a file's tests stay on one worker because some share a site.
+## Tests marked `postgresql` (tests/scale/: several server processes on PostgreSQL and Redis; lost
+## connections) are deselected on SQLite and run in the PostgreSQL pass.
 PYTEST := $(BIN)/python -m pytest -n auto --dist loadfile
 test: install browser lint test-sqlite test-postgresql
 
@@ -47,7 +49,7 @@ lint: install
 	$(BIN)/ruff check officium tests $(wildcard bench)
 
 test-sqlite: install
-	env -u OFFICIUM_TEST_DATABASE_URL $(PYTEST)
+	env -u OFFICIUM_TEST_DATABASE_URL $(PYTEST) -m "not postgresql"
 
 test-postgresql: install
 	@if [ -n "$$OFFICIUM_TEST_DATABASE_URL" ]; then \

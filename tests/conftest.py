@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,20 @@ from typing import Any
 import pytest
 
 from officium.core.app import OfficiumApp
-from officium.testing import FakeClock, app_client, close_site, make_site
+from officium.testing import TEST_DATABASE_ENV, FakeClock, app_client, close_site, make_site
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A ``postgresql`` test run without a PostgreSQL database fails loudly; it is never skipped.
+
+    ``make test-sqlite`` deselects these tests with ``-m "not postgresql"``; the PostgreSQL pass runs them.
+    """
+    if item.get_closest_marker("postgresql") is not None and not os.environ.get(TEST_DATABASE_ENV):
+        pytest.fail(
+            f"this test needs PostgreSQL: set {TEST_DATABASE_ENV} "
+            '(e.g. postgresql://postgres@127.0.0.1:5432/postgres), or deselect it with -m "not postgresql"',
+            pytrace=False,
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -6,15 +6,20 @@ is defined, before any app exists.  The app initialises it when it opens the sit
 
 from __future__ import annotations
 
+import logging
+import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
 
-from peewee import Database, DatabaseProxy, Model, SqliteDatabase
+from peewee import Database, DatabaseProxy, InterfaceError, Model, OperationalError, SqliteDatabase
 from playhouse.pool import PooledPostgresqlDatabase
 
 from officium.core.errors import ConfigError
 
 database = DatabaseProxy()
+
+log = logging.getLogger("officium.db")
 
 
 class BaseModel(Model):
@@ -52,11 +57,14 @@ def open_database(url: str, site_dir: Path) -> Database:
         return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     if parsed.scheme in ("postgresql", "postgres"):
         # ``?search_path=name`` keeps a site (or a test) inside one schema of a shared database.
-        options = {}
+        # ``?application_name=node-a`` names the node's connections in pg_stat_activity.
+        options: dict[str, Any] = {}
         query = dict(parse_qsl(parsed.query))
         if "search_path" in query:
             options["options"] = f"-c search_path={query['search_path']}"
-        return PooledPostgresqlDatabase(
+        if "application_name" in query:
+            options["application_name"] = query["application_name"]
+        return OfficiumPostgresqlDatabase(
             parsed.path.lstrip("/"),
             user=unquote(parsed.username) if parsed.username else None,
             password=unquote(parsed.password) if parsed.password else None,
@@ -70,6 +78,52 @@ def open_database(url: str, site_dir: Path) -> Database:
             **options,
         )
     raise ConfigError(f"不支持的数据库地址 {url!r}：请使用 sqlite:///... 或 postgresql://...。")
+
+
+#: Statements that change nothing (and a transaction's bookkeeping); anything else counts as a write.
+_NOT_A_WRITE = re.compile(r"\s*(SELECT|BEGIN|SAVEPOINT|RELEASE|ROLLBACK|SHOW|SET)\b", re.IGNORECASE)
+
+
+class OfficiumPostgresqlDatabase(PooledPostgresqlDatabase):
+    """Peewee's pool, counting each thread's writes so that a request that lost its connection before
+    writing anything can be run again on a new one (see :func:`connection_lost`)."""
+
+    def _execute_cursor(self, sql: str, params: Any, **options: Any) -> Any:
+        cursor = super()._execute_cursor(sql, params, **options)
+        if not _NOT_A_WRITE.match(sql):
+            self._state.writes = getattr(self._state, "writes", 0) + 1
+        return cursor
+
+
+def writes_so_far(db: Database) -> int:
+    """How many writing statements this thread has run on ``db`` (PostgreSQL; always 0 on SQLite)."""
+    return getattr(db._state, "writes", 0) if isinstance(db, OfficiumPostgresqlDatabase) else 0
+
+
+def connection_lost(db: Database, exc: BaseException) -> bool:
+    """Whether ``exc`` means that this thread's PostgreSQL connection is gone (server restarted, fail-over,
+    ``pg_terminate_backend``, a network cut) or could not be opened, rather than a failed statement.
+
+    psycopg marks a connection closed once the server has dropped it, so the connection's state is what
+    tells, not the message.  The transaction that was open on it has been rolled back by the server.
+    """
+    if not isinstance(db, OfficiumPostgresqlDatabase) or not isinstance(
+        exc, OperationalError | InterfaceError
+    ):
+        return False
+    conn = db._state.conn
+    return conn is None or bool(conn.closed)
+
+
+def discard_connection(db: Database) -> None:
+    """Forget this thread's broken connection and the pool's idle ones (opened before the same outage);
+    the next statement opens a new connection."""
+    conn = db._state.conn
+    db._state.reset()
+    if conn is not None:
+        db._close(conn, close_conn=True)
+    db.close_idle()
+    log.warning("the database connection was lost; it has been discarded and will be reopened")
 
 
 def write_transaction(db: Database | DatabaseProxy):

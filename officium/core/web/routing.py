@@ -20,13 +20,14 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from officium.core import audit
-from officium.core.db import write_transaction
+from officium.core.db import connection_lost, discard_connection, write_transaction, writes_so_far
 from officium.core.errors import StartupError
 from officium.core.identity.access import allows
 from officium.core.identity.login import password_change_due
 from officium.core.registry import PUBLIC, Api, Page
 from officium.core.web.api import ApiError, error_response
 from officium.core.web.context import RequestContext, resolve_context
+from officium.core.web.errors import database_unavailable
 
 if TYPE_CHECKING:
     from officium.core.app import OfficiumApp
@@ -49,6 +50,23 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
     full_name = f"{'api.' if is_api else ''}{plugin}:{declared.name}"
 
     async def endpoint(request: Request) -> Response:
+        # A request that lost its database connection before it wrote anything runs again on a new one;
+        # otherwise (or when that fails too) it is answered with 503.  Either way the server has rolled
+        # back the transaction that was open on the lost connection, so nothing is half-applied.
+        for attempt in (1, 2):
+            writes = writes_so_far(app.db)
+            try:
+                return await handle(request)
+            except Exception as exc:
+                if not connection_lost(app.db, exc):
+                    raise
+                wrote = writes_so_far(app.db) != writes
+                discard_connection(app.db)
+                if wrote or attempt == 2:
+                    return database_unavailable(app, request)
+        raise AssertionError("unreachable")
+
+    async def handle(request: Request) -> Response:
         ctx = resolve_context(app, request)
         request.state.app = app
         request.state.ctx = ctx
