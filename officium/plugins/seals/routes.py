@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from officium import AUTHENTICATED, Api, Page
+from officium.core import secrecy
 from officium.core.identity.models import Unit, User
 from officium.core.web.api import ApiError, paginate
 from officium.core.web.views import flash, form_value, page_of, redirect, render
@@ -128,6 +129,15 @@ def _seal_input(values: dict[str, Any], image: bytes | None, *, unit_required: b
             data.errors[key] = "日期格式应为 YYYY-MM-DD。"
         setattr(data, key, parsed)
     return data
+
+
+def _classified(request: Request, fields: dict[str, str], files: list[tuple[str, bytes]]) -> str:
+    """The 涉密 guard: the refusal message (and an audit entry that survives) when marks are found."""
+    findings = secrecy.scan(fields, files)
+    if not findings:
+        return ""
+    secrecy.record_refusal(request, "seals", findings)
+    return secrecy.refusal_message(findings)
 
 
 def _units() -> list[tuple[str, str]]:
@@ -300,6 +310,7 @@ def new_request(request: Request) -> Response:
     seal = _seal(request)
     values = {"title": "", "reason": "", "copies": "1"}
     errors: dict[str, str] = {}
+    status = 400
     if request.method == "POST":
         values = {k: form_value(request, k) for k in values}
         upload = _upload(request, "document", MAX_PDF_MB)
@@ -310,6 +321,13 @@ def new_request(request: Request) -> Response:
         elif not upload[0].lower().endswith(".pdf") or not upload[1].startswith(b"%PDF-"):
             errors["document"] = "只能对 PDF 文件用印。"
         copies = int(values["copies"]) if values["copies"].isdigit() else 0
+        if not errors:
+            refusal = _classified(
+                request, {"文件标题": values["title"], "用印事由": values["reason"]}, [upload]
+            )
+            if refusal:
+                errors["document"] = refusal
+                status = 422
         if not errors:
             name, data = upload
             try:
@@ -336,7 +354,7 @@ def new_request(request: Request) -> Response:
     return render(
         request,
         "seals/request_form.html",
-        status_code=400 if errors else 200,
+        status_code=status if errors else 200,
         seal=seal,
         values=values,
         errors=errors,
@@ -503,6 +521,7 @@ def verify_page(request: Request) -> Response:
     """验章: upload a PDF, see whether it is authentic and unchanged."""
     result = None
     errors: dict[str, str] = {}
+    status = 400
     name = ""
     if request.method == "POST":
         upload = _upload(request, "document", MAX_PDF_MB)
@@ -511,12 +530,17 @@ def verify_page(request: Request) -> Response:
         elif len(upload[1]) > MAX_PDF_MB * 1024 * 1024:
             errors["document"] = f"文件不能超过 {MAX_PDF_MB} MB。"
         else:
-            name = upload[0]
-            result = service.verify_pdf(request.state.app, upload[1])
+            refusal = _classified(request, {}, [upload])
+            if refusal:
+                errors["document"] = refusal
+                status = 422
+            else:
+                name = upload[0]
+                result = service.verify_pdf(request.state.app, upload[1])
     return render(
         request,
         "seals/verify.html",
-        status_code=400 if errors else 200,
+        status_code=status if errors else 200,
         result=result,
         errors=errors,
         name=name,
@@ -683,6 +707,13 @@ def api_create_request(request: Request) -> Any:
     copies = data.get("copies", 1)
     if not isinstance(copies, int):
         raise ApiError(400, "invalid", "份数应为整数。", {"copies": "份数应为整数。"})
+    refusal = _classified(
+        request,
+        {"文件标题": str(data.get("title") or ""), "用印事由": str(data.get("reason") or "")},
+        [(str(data.get("file_name") or "document.pdf"), pdf)] if pdf is not None else [],
+    )
+    if refusal:
+        raise ApiError(422, "classified", refusal)
     if pdf is not None:
         if not pdf.startswith(b"%PDF-"):
             raise ApiError(400, "invalid", "只能对 PDF 文件用印。", {"pdf": "只能对 PDF 文件用印。"})
@@ -785,6 +816,9 @@ def api_verify(request: Request) -> Any:
     pdf = _b64_field(_json(request), "pdf", "PDF 文件", MAX_PDF_MB)
     if pdf is None:
         raise ApiError(400, "invalid", "请提交要验证的 PDF 文件。", {"pdf": "请提交要验证的 PDF 文件。"})
+    refusal = _classified(request, {}, [("document.pdf", pdf)])
+    if refusal:
+        raise ApiError(422, "classified", refusal)
     return service.verify_pdf(request.state.app, pdf).as_dict()
 
 

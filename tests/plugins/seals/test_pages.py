@@ -220,3 +220,31 @@ def test_edit_with_an_uploaded_image(app, bureau):
     assert changed.kind == "部门章"
     entry = AuditEntry.get((AuditEntry.action == "seals.update") & (AuditEntry.object_id == str(seal.id)))
     assert "类型" in entry.summary and "印模" in entry.summary
+
+
+def test_classified_marks_are_refused(app, bureau, sample_pdf):
+    seal = new_seal(app, bureau)
+    before = UseRequest.select().count()
+    with app_client(app) as client:
+        token = login(client, "zhou")
+        refused = _post(
+            client,
+            f"/seals/{seal.id}/request",
+            token,
+            {"reason": "报送", "title": "机密★5年 关于某事项的请示", "copies": "1"},
+            files={"document": ("请示.pdf", sample_pdf, "application/pdf")},
+        )
+        assert refused.status_code == 422 and "机密★" in refused.text and "未保存任何内容" in refused.text
+        api = client.post(
+            "/api/v1/seals/requests",
+            headers={"X-CSRF-Token": token},
+            json={
+                "seal": seal.id,
+                "reason": "秘密★ 材料",
+                "owner": {"plugin": "x", "type": "y", "id": 1},
+                "sha256": "a" * 64,
+            },
+        )
+        assert api.status_code == 422 and api.json()["error"]["code"] == "classified"
+    assert UseRequest.select().count() == before
+    assert AuditEntry.select().where(AuditEntry.action == "seals.secrecy_refused").count() >= 2
