@@ -83,6 +83,14 @@ def assign(
         raise NumberError("请选择办公室配置的有效机关代字。", field="prefix")
     if document.doc_number:
         raise NumberError(f"该文件已有文号 {document.doc_number}。")
+    if prefix.direction and prefix.direction != document.direction:
+        from officium.plugins.docs_outgoing.constants import DIRECTIONS
+
+        raise NumberError(
+            f"机关代字“{prefix.code}”用于{DIRECTIONS.get(prefix.direction, '')}，本文件是"
+            f"{DIRECTIONS.get(document.direction, '')}，请选择相应的代字。",
+            field="prefix",
+        )
     now = app.clock()
     year = now.year
     Sequence.insert(prefix=prefix.code, year=year, last=0).on_conflict_ignore().execute()

@@ -283,7 +283,11 @@ def show(request: Request) -> Response:
         body_files=service.body_files(doc),
         attachments=service.attachment_files(doc),
         sealed=service.sealed_files(doc),
-        prefixes=list(Prefix.select().where(Prefix.active == True).order_by(Prefix.code)),  # noqa: E712
+        prefixes=[
+            p
+            for p in Prefix.select().where(Prefix.active == True).order_by(Prefix.code)  # noqa: E712
+            if not p.direction or p.direction == doc.direction
+        ],
         may_number=item is not None and item.step == NUMBER and MANAGE in _perms(request),
         may_seal=item is not None and item.step == SEAL,
         may_distribute=item is not None and item.step == ISSUE and MANAGE in _perms(request),

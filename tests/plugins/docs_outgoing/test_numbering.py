@@ -89,7 +89,8 @@ def test_a_number_is_given_once_and_unknown_or_inactive_prefixes_are_refused(bur
     app, clerk = bureau.app, bureau.people.wenshu
     with write_transaction(app.db):
         numbering.assign(app, doc, "丙检发", clerk)
-    for target, code, message in ((doc, "丙检发", "已有文号"), (other, "没有这个", "有效机关代字")):
+    cases = ((doc, "丙检发", "已有文号"), (other, "没有这个", "有效机关代字"), (other, "X检", "用于上行文"))
+    for target, code, message in cases:
         try:
             with write_transaction(app.db):
                 numbering.assign(app, Document.get_by_id(target.id), code, clerk)
