@@ -941,14 +941,12 @@ def register_query(filters: RegisterFilters, visible_to: User | None = None) -> 
     if filters.state in STATES:
         query = query.where(UseRequest.state == filters.state)
     if filters.q:
-        like = f"%{filters.q}%"
         query = query.where(
             UseRequest.title.contains(filters.q)
             | UseRequest.reason.contains(filters.q)
             | UseRequest.file_name.contains(filters.q)
             | (UseRequest.owner_id == filters.q)
             | UseRequest.sha256.startswith(filters.q.lower())
-            | (UseRequest.title**like)
         )
     if filters.start:
         query = query.where(UseRequest.created_at >= datetime.combine(filters.start, datetime.min.time()))

@@ -248,3 +248,18 @@ def test_classified_marks_are_refused(app, bureau, sample_pdf):
         assert api.status_code == 422 and api.json()["error"]["code"] == "classified"
     assert UseRequest.select().count() == before
     assert AuditEntry.select().where(AuditEntry.action == "seals.secrecy_refused").count() >= 2
+
+
+def test_register_search_by_title_and_date(app, bureau, sample_pdf):
+    from .conftest import sealed_copy
+
+    seal = new_seal(app, bureau)
+    sealed_copy(app, bureau, seal, sample_pdf)
+    with app_client(app) as client:
+        login(client, "sealadmin")
+        found = client.get(f"/seals/register?seal={seal.id}&q=用印测试&start=2026-03-01&end=2026-03-31")
+        assert "关于开展用印测试的通知" in found.text
+        later = client.get(f"/seals/register?seal={seal.id}&q=用印测试&start=2026-04-01")
+        assert "没有符合条件的用印记录。" in later.text
+        other = client.get(f"/seals/register?seal={seal.id}&q=不存在的标题")
+        assert "没有符合条件的用印记录。" in other.text
