@@ -46,8 +46,46 @@ def bureau(tmp_path_factory):
 
     import officium.core.identity.passwords as passwords
 
+    # the accounts are hashed cheaply once; the real hasher is back before any test runs
     saved = passwords._HASHER
     passwords._HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
+    try:
+        app, people, units = _populate(tmp_path_factory)
+    finally:
+        passwords._HASHER = saved
+    ju, clock = units.ju, app.clock
+    with write_transaction(app.db):
+        from officium.plugins.docs_outgoing.models import Prefix
+
+        Prefix.create(code="X检发", description="局发文", created_at=clock.now)
+        Prefix.create(code="X检", description="上行文", direction="up", created_at=clock.now)
+        from officium.plugins.seals import service as seals
+
+        seal = seals.create_seal(
+            app,
+            seals.SealInput(
+                unit=ju,
+                name="江南出入境检验检疫局公章",
+                kind="公章",
+                custodian=people.yinzhang,
+                valid_from=date(2026, 1, 1),
+                valid_until=date(2030, 12, 31),
+            ),
+            people.juzhang,
+        )
+    site = SimpleNamespace(
+        app=app,
+        clock=clock,
+        seal=seal,
+        units=units,
+        people=people,
+    )
+    yield site
+    close_site(app)
+
+
+def _populate(tmp_path_factory):
+    """The site, its units and people (the accounts are hashed by whatever hasher is current)."""
     clock = FakeClock()
     app = make_site(
         tmp_path_factory.mktemp("docs_outgoing") / "site",
@@ -72,35 +110,7 @@ def bureau(tmp_path_factory):
         zhengfu=add_user(app, "zhengfu", name="副局长壬", unit=ju, roles=["deputy_leader"]),
         yinzhang=add_user(app, "yinzhang", name="印章保管人癸", unit=bgs),
     )
-    with write_transaction(app.db):
-        from officium.plugins.docs_outgoing.models import Prefix
-
-        Prefix.create(code="X检发", description="局发文", created_at=clock.now)
-        Prefix.create(code="X检", description="上行文", direction="up", created_at=clock.now)
-        from officium.plugins.seals import service as seals
-
-        seal = seals.create_seal(
-            app,
-            seals.SealInput(
-                unit=ju,
-                name="江南出入境检验检疫局公章",
-                kind="公章",
-                custodian=people.yinzhang,
-                valid_from=date(2026, 1, 1),
-                valid_until=date(2030, 12, 31),
-            ),
-            people.juzhang,
-        )
-    site = SimpleNamespace(
-        app=app,
-        clock=clock,
-        seal=seal,
-        units=SimpleNamespace(ju=ju, bgs=bgs, rsc=rsc, cwc=cwc, kjc=kjc),
-        people=people,
-    )
-    yield site
-    close_site(app)
-    passwords._HASHER = saved
+    return app, people, SimpleNamespace(ju=ju, bgs=bgs, rsc=rsc, cwc=cwc, kjc=kjc)
 
 
 class Session:
