@@ -51,7 +51,6 @@ def test_every_acknowledged_write_survives_fifteen_kills(crashed: tuple[Path, di
     assert summary["integrity"] == "ok"
     # the children did real work between the kills: documents started, items approved, notes, files
     assert summary["acknowledged"]["start"] > 0 and summary["acknowledged"]["approve"] > 0
-    assert summary["acknowledged_total"] >= summary["cycles"]
     # checked again from this process, on the files the killed children left
     again = harness.verify(site)
     assert again.ok, again.as_dict()
