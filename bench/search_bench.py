@@ -249,7 +249,7 @@ def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2
             docs.append(doc)
             texts.append(text)
             readers += [(i, kind, value) for kind, value in rows]
-            columns = fts_columns(SearchDoc(**doc), text["body"], text["attachments_text"])
+            columns = fts_columns(SearchDoc(**doc), text["body"], text["attachments_text"], rows)
             fts.append((i, *pg_vectors(columns)) if pg else (i, *(" ".join(t) for t in columns.values())))
         with write_transaction(app.db):
             SearchDoc.insert_many(docs).execute()
@@ -265,8 +265,8 @@ def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2
                 )
             else:
                 cursor.executemany(
-                    "INSERT INTO core_search_fts (rowid, title, doc_number, extra, body, attachments) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO core_search_fts (rowid, title, doc_number, extra, body, attachments, acl) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     fts,
                 )
         done = min(first + BATCH - 1, total)

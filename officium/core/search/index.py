@@ -156,7 +156,7 @@ def index_entry(app: OfficiumApp, entry: SearchEntry) -> SearchDoc:
                 [(doc.id, kind, value) for kind, value in rows],
                 fields=[SearchReader.doc, SearchReader.kind, SearchReader.value],
             ).execute()
-        _write_fts(app, fts_columns(doc, body, attachments), doc.id)
+        _write_fts(app, fts_columns(doc, body, attachments, rows), doc.id)
     return doc
 
 
@@ -193,19 +193,39 @@ def is_postgres(app: OfficiumApp) -> bool:
     return isinstance(app.db, PostgresqlDatabase)
 
 
-def fts_columns(doc: SearchDoc, body: str, attachments: str) -> dict[str, list[str]]:
-    """The token lists of the five full-text fields of a document, in ranking order."""
+def reader_token(kind: str, value: str) -> str:
+    """The index token of one reader row.
+
+    Tokens start with ``_``, which the query tokenizer never produces (it splits on it), so no query text can
+    match them; the permission name is hex-encoded to stay one token.
+    """
+    if kind == "everyone":
+        return "_e"
+    if kind == "permission":
+        return "_p" + value.encode().hex()
+    return {"user": "_u", "unit": "_n"}[kind] + value
+
+
+def fts_columns(
+    doc: Any, body: str, attachments: str, readers: Iterable[tuple[str, str]] = ()
+) -> dict[str, list[str]]:
+    """The token lists of the full-text fields of a document, in ranking order, then its reader tokens.
+
+    ``acl`` repeats the reader rows inside the full-text index, so that a text query finds only what the
+    user may read in one index lookup instead of checking the reader rows of every match.
+    """
     return {
         "title": field_tokens(doc.title),
         "doc_number": field_tokens(doc.doc_number),
         "extra": field_tokens(" ".join([doc.from_unit, doc.issuer_unit, doc.doc_type, doc.urgency])),
         "body": field_tokens(body),
         "attachments": field_tokens(attachments),
+        "acl": [reader_token(kind, value) for kind, value in readers],
     }
 
 
-#: PostgreSQL weight of each field: 标题 A, 文号 B, 单位/文种 C, 正文和附件 D.
-PG_WEIGHTS = {"title": "A", "doc_number": "B", "extra": "C", "body": "D", "attachments": "D"}
+#: PostgreSQL weight of each field: 标题 A, 文号 B, 单位/文种 C, 正文、附件和读者 D.
+PG_WEIGHTS = {"title": "A", "doc_number": "B", "extra": "C", "body": "D", "attachments": "D", "acl": "D"}
 
 
 def tsvector_literal(columns: Mapping[str, list[str]]) -> str:
@@ -237,8 +257,8 @@ def _write_fts(app: OfficiumApp, columns: dict[str, list[str]], doc_id: int) -> 
     else:
         app.db.execute_sql("DELETE FROM core_search_fts WHERE rowid = ?", (doc_id,))
         app.db.execute_sql(
-            "INSERT INTO core_search_fts (rowid, title, doc_number, extra, body, attachments) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO core_search_fts (rowid, title, doc_number, extra, body, attachments, acl) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (doc_id, *(" ".join(tokens) for tokens in columns.values())),
         )
 

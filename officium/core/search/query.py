@@ -1,7 +1,9 @@
 """Querying the index: full text, 公文要素 filters, facets and snippets, filtered by what the user may read.
 
-Who may read an entry is decided inside the SQL (an ``EXISTS`` over ``core_search_reader``), so the total,
-the facet counts and every page only ever include entries the user may open:
+Who may read an entry is decided inside the SQL, so the total, the facet counts and every page only ever
+include entries the user may open: for a text query by the reader tokens stored in the full-text row
+(``_e``, ``_u<id>``, ``_n<unit>``, ``_p<hex>``: one index lookup answers text and readers together),
+for a query by filters alone by an ``EXISTS`` over ``core_search_reader``.  Both hold the same rows:
 
 * ``everyone`` rows: every active signed-in user;
 * ``user`` rows: that user;
@@ -24,7 +26,7 @@ from markupsafe import Markup, escape
 
 from officium.core.identity.access import permissions_of
 from officium.core.identity.models import Unit, User
-from officium.core.search.index import is_postgres
+from officium.core.search.index import is_postgres, reader_token
 from officium.core.search.models import SearchDoc, SearchText
 from officium.core.search.segment import Term, normalise, parse_query
 
@@ -123,6 +125,14 @@ def unit_with_descendants(unit_id: int) -> list[int]:
             found.append(uid)
             todo.extend(children.get(uid, []))
     return found
+
+
+def user_reader_tokens(app: OfficiumApp, user: User) -> list[str]:
+    """The index tokens of every reader row that lets ``user`` find an entry (see ``index.reader_token``)."""
+    rows = [("everyone", ""), ("user", str(user.id))]
+    rows += [("unit", str(u)) for u in unit_with_ancestors(user.unit_id)]
+    rows += [("permission", perm) for perm in sorted(permissions_of(app.registry, user))]
+    return [reader_token(kind, value) for kind, value in rows]
 
 
 def _reader_condition(app: OfficiumApp, user: User, params: list[Any]) -> str:
@@ -248,18 +258,22 @@ def search(app: OfficiumApp, user: User | None, query: SearchQuery, *, facets: b
         source = "core_search_doc d"
         where: list[str] = []
     elif pg:
+        # Who may read is part of the full-text condition: the GIN index answers text and readers at once.
+        readers = " | ".join(f"'{t}'" for t in user_reader_tokens(app, user))
         source = "core_search_doc d JOIN core_search_fts f ON f.doc_id = d.id"
         where = [f"f.fts @@ {p}::tsquery"]
-        params.append(match.expr)
+        params.append(f"({match.expr}) & ({readers})")
         if match.restrict:
             where.append(f"f.title_fts @@ {p}::tsquery")
             params.append(match.restrict)
     else:
+        readers = " OR ".join(f'"{t}"' for t in user_reader_tokens(app, user))
         source = "core_search_fts JOIN core_search_doc d ON d.id = core_search_fts.rowid"
         where = [f"core_search_fts MATCH {p}"]
-        params.append(match.expr)
+        params.append(f"({match.expr}) AND {{acl}} : ({readers})")
     where += _filters(app, query, params)
-    where.append(_reader_condition(app, user, params))
+    if match is None:
+        where.append(_reader_condition(app, user, params))
     sql_where = " AND ".join(where)
 
     if not (pg and match is not None):
