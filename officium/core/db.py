@@ -57,13 +57,10 @@ def open_database(url: str, site_dir: Path) -> Database:
         return SqliteDatabase(str(path), pragmas=SQLITE_PRAGMAS, timeout=10, lock_type="IMMEDIATE")
     if parsed.scheme in ("postgresql", "postgres"):
         # ``?search_path=name`` keeps a site (or a test) inside one schema of a shared database.
-        # ``?application_name=node-a`` names the node's connections in pg_stat_activity.
         options: dict[str, Any] = {}
         query = dict(parse_qsl(parsed.query))
         if "search_path" in query:
             options["options"] = f"-c search_path={query['search_path']}"
-        if "application_name" in query:
-            options["application_name"] = query["application_name"]
         return OfficiumPostgresqlDatabase(
             parsed.path.lstrip("/"),
             user=unquote(parsed.username) if parsed.username else None,
