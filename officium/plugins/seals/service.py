@@ -724,6 +724,7 @@ RESULTS = {
     "signature": "签名值验证失败：签名记录被改动或不是由该印章签署。",
     "cert_mismatch": "签名密钥不在印章允许的密钥列表中。",
     "seal_signature": "印章本身的制章签名无效，或不是本系统制发的印章。",
+    "untrusted_maker": "文件完整、签名有效，但印章由其他系统制发，其制章密钥不在本系统的可信名单中。",
     "seal_expired": "盖章时印章不在有效期内。",
     "seal_revoked": "盖章时印章已经注销。",
     "hash_mismatch": "文件内容在盖章后被改动（摘要值不一致）。",
@@ -881,7 +882,7 @@ def verify_pdf(app: OfficiumApp, data: bytes) -> VerifyResult:
         return _fail("modified", result)
     if not result.maker_trusted:
         # intact and consistently signed, but by a seal maker this site does not know
-        result = _fail("seal_signature", result)
+        result = _fail("untrusted_maker", result)
         result.message = (
             "文件完整、签名有效，但印章由其他系统制发，其制章密钥不在本系统的可信名单中"
             f"（制章密钥标识 {maker_id[:16]}…）。"

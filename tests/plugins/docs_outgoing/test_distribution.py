@@ -118,6 +118,31 @@ def test_a_changed_or_broken_package_is_refused(bureau, browsers, exported):
     assert IncomingDocument.select().count() == before
 
 
+def test_a_package_with_a_forged_seal_record_is_refused_even_with_a_consistent_manifest(bureau, exported):
+    from officium.plugins.docs_outgoing.distribution import DistributionError, read_package
+
+    source = zipfile.ZipFile(io.BytesIO(exported[1].content))
+    members = {name: source.read(name) for name in source.namelist()}
+    pdf = members["document.pdf"]
+    at = pdf.rindex(b'"signature":"') + len(b'"signature":"')
+    forged = pdf[:at] + (b"B" if pdf[at : at + 1] != b"B" else b"C") + pdf[at + 1 :]
+    # whoever forged it also rewrote every digest the package lists
+    digest = hashlib.sha256(forged).hexdigest()
+    metadata = json.loads(members["metadata.json"])
+    metadata["files"]["document.pdf"]["sha256"] = digest
+    signature = json.loads(members["signature.json"])
+    signature["document_sha256"] = digest
+    members.update({"document.pdf": forged, "signature.json": json.dumps(signature).encode()})
+    metadata["files"]["signature.json"]["sha256"] = hashlib.sha256(members["signature.json"]).hexdigest()
+    members["metadata.json"] = json.dumps(metadata).encode()
+    package = io.BytesIO()
+    with zipfile.ZipFile(package, "w") as out:
+        for name, content in members.items():
+            out.writestr(name, content)
+    with pytest.raises(DistributionError, match="电子印章验证未通过"):
+        read_package(bureau.app, package.getvalue())
+
+
 def test_internal_distribution_arrives_in_the_units_incoming_then_issue_and_archive(bureau, browsers, issued):
     units = bureau.units
     doc_id = issued

@@ -164,8 +164,16 @@ def test_a_seal_from_another_site_is_not_trusted(app, sealed):
 
     foreign = _rewrite(app, data, foreign_maker)
     refused = service.verify_pdf(app, foreign)
-    assert refused.code == "seal_signature" and not refused.maker_trusted
+    assert refused.code == "untrusted_maker" and not refused.maker_trusted
     assert "其他系统制发" in refused.message and refused.maker_key_id == kid
+
+    def forged_foreign_maker(r):
+        foreign_maker(r)
+        r["toSign"]["eseal"]["signedValue"] = crypto.b64(b"\0" * 64)
+
+    # an unknown maker whose own signature does not hold is a bad seal, not merely an unknown one
+    forged = service.verify_pdf(app, _rewrite(app, data, forged_foreign_maker))
+    assert forged.code == "seal_signature" and not forged.maker_trusted
 
 
 def test_a_listed_foreign_maker_is_trusted(app, sealed, monkeypatch):
