@@ -146,7 +146,8 @@ def test_a_job_held_by_another_node_is_skipped_then_runs_once(cluster):
     from officium.core import jobs
 
     app, name = cluster.app, "core.workflow_deadlines"
-    wait_for(lambda: jobs.last_run(name) is not None, "the first run of the job")  # as the workers start
+    first = wait_for(lambda: jobs.last_run(name), "the first run of the job")  # as the workers started
+    wait_for(lambda: jobs.last_run(name).finished_at is not None, "the first run to finish")
     huey = jobs.build_queue(app)
     run_one = huey.officium_tasks["run_job"]
     locks = jobs.RedisLocks(redis.Redis.from_url(app.config.jobs.redis_url), jobs.queue_name(app))
@@ -161,7 +162,8 @@ def test_a_job_held_by_another_node_is_skipped_then_runs_once(cluster):
         logs = "".join(worker.output() for worker in cluster.workers)
         return all(f"{task_id} executed" in logs for task_id in ids)
 
-    assert locks.acquire(name, "node-c", datetime.now(), timedelta(minutes=5))
+    # the lock is released just after the run is recorded as finished
+    wait_for(lambda: locks.acquire(name, "node-c", datetime.now(), timedelta(minutes=5)), "the job's lock")
     try:
         JobRun.delete().where(JobRun.name == name).execute()  # due again
         held = queue_runs(6)
@@ -175,4 +177,4 @@ def test_a_job_held_by_another_node_is_skipped_then_runs_once(cluster):
     ids = queue_runs(6)
     wait_for(lambda: executed(ids), "the workers to take the queued runs", deadline=60)
     (run,) = JobRun.select().where(JobRun.name == name)
-    assert run.ok and run.finished_at is not None
+    assert run.ok and run.finished_at is not None and run.started_at > first.started_at
