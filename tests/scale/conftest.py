@@ -233,3 +233,4 @@ def seed(app: OfficiumApp) -> None:
     add_user(app, "zhou", name="周静", unit=rsc, roles=["clerk"])
     add_user(app, "wang", name="王处长", unit=rsc, roles=["leader"])
     add_user(app, "itadmin", name="系统管理员", roles=[("sysadmin", None)])
+    add_user(app, "qian", name="钱程", unit=rsc)  # guessed at in the lockout test

@@ -1,5 +1,5 @@
-"""Several stateless web nodes: a session, a workflow step, an attachment and the periodic jobs, each seen
-the same way from every node (see conftest.py for the processes)."""
+"""Several stateless web nodes: a session, sign-in lockout, a workflow step, an attachment and the periodic
+jobs, each seen the same way from every node (see conftest.py for the processes)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import re
 from datetime import datetime, timedelta
 from itertools import pairwise
 
+import httpx
 import pytest
 
 from officium.core.files import Attachment
 from officium.core.jobs import JobRun
 from officium.core.workflow.models import ActionLog, WorkItem
 from officium.plugins.mail.models import Copy
-from tests.scale.conftest import wait_for
+from officium.testing import TEST_PASSWORD
+from tests.scale.conftest import csrf, wait_for
 
 pytestmark = pytest.mark.postgresql
 
@@ -48,6 +50,23 @@ def test_a_session_started_on_one_node_continues_on_the_other(cluster):
         assert browser.get(f"{cluster.a}/").headers["location"].startswith("/login")
     finally:
         browser.close()
+
+
+def test_failed_sign_ins_on_both_nodes_count_towards_one_lockout(cluster):
+    def attempt(node: str, password: str) -> httpx.Response:
+        with httpx.Client(timeout=30) as browser:
+            base = cluster.nodes[node].url
+            token = csrf(browser.get(f"{base}/login").text)
+            return browser.post(
+                f"{base}/login", data={"username": "qian", "password": password, "csrf_token": token}
+            )
+
+    for n in range(5):  # the default policy locks after 5 failures; they alternate between the nodes
+        refused = attempt("ab"[n % 2], f"wrong-{n}")
+        assert refused.status_code == 400 and "用户名或密码不正确" in refused.text
+    for node in ("a", "b"):
+        locked = attempt(node, TEST_PASSWORD)
+        assert locked.status_code == 400 and "已临时锁定" in locked.text
 
 
 def test_an_approval_on_one_node_is_seen_on_the_other(cluster):
