@@ -54,3 +54,39 @@ def test_live_day_count_and_filing(live_app, live_server, page):
     page.get_by_text("请假申请已提交，等待审批。").wait_for()
     leave = LeaveRequest.get()
     assert (leave.days, leave.end_half) == (5.5, "am")
+
+
+def test_a_late_count_never_overwrites_the_current_one(live_app, live_server, page):
+    """Under load the count for an earlier state of the form (产假 of a birth) may answer after the count
+    for the current one (a miscarriage): the form must keep showing the current count."""
+    unit = add_unit(live_app, "XXH", "信息化处")
+    add_user(live_app, "qiu", name="邱峰", unit=unit)
+    # tells the test when the page's handler for an answer has run (a task after the JSON is parsed)
+    page.add_init_script(
+        "(() => { const json = Response.prototype.json; window.countsHandled = 0;"
+        " Response.prototype.json = function () { return json.call(this).then((d) => {"
+        " setTimeout(() => { window.countsHandled += 1; }, 0); return d; }); }; })()"
+    )
+    held = []
+
+    def hold_birth(route):
+        if "circumstance=birth" in route.request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    sign_in(page, live_server, "qiu")
+    page.goto(live_server.url + "/leave/new")
+    page.route("**/api/v1/leave/count?*", hold_birth)
+    count = page.locator("[data-leave-count]")
+    page.get_by_label("开始日期").fill("2026-09-28")
+    page.get_by_label("结束日期").fill("2026-10-10")
+    with page.expect_request(lambda r: "circumstance=birth" in r.url):
+        page.get_by_label("假别").select_option(label="产假")
+    page.get_by_label("产假情形").select_option(label="怀孕未满4个月流产")
+    count.get_by_text("最多 15 天").wait_for()
+    handled = page.evaluate("window.countsHandled")
+    assert len(held) == 1
+    held[0].continue_()
+    page.wait_for_function(f"window.countsHandled > {handled}")
+    assert "最多 15 天" in count.inner_text()

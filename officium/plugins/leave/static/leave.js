@@ -16,7 +16,11 @@
     var travelTypes = (form.getAttribute("data-travel-types") || "").split(",");
     var docTypes = (form.getAttribute("data-document-types") || "").split(",");
     var timer = null;
+    // Each count request gets a number; only the answer to the latest one is shown, so a slow answer to an
+    // earlier state of the form (another type, other dates) never overwrites the count of the current one.
+    var latest = 0;
     function update() {
+      var ticket = ++latest;
       var type = value(form, "leave_type");
       if (docField) { docField.hidden = docTypes.indexOf(type) < 0; }
       if (maternityField) { maternityField.hidden = type !== "maternity"; }
@@ -39,6 +43,7 @@
       fetch(form.getAttribute("data-count-url") + "?" + params.toString(), {credentials: "same-origin"})
         .then(function (r) { return r.json(); })
         .then(function (data) {
+          if (ticket !== latest) { return; }
           if (!data.ok) { out.textContent = data.message || ""; out.className = "leave-count field-error"; return; }
           var text = data.text + "；审批：" + data.chain_title;
           if (data.available !== null && data.available !== undefined) { text += "；可用 " + data.available + " 天"; }
@@ -46,7 +51,7 @@
           out.textContent = text;
           out.className = "leave-count" + (data.warning ? " field-error" : "");
         })
-        .catch(function () { out.textContent = ""; });
+        .catch(function () { if (ticket === latest) { out.textContent = ""; } });
     }
     form.addEventListener("change", function () { clearTimeout(timer); timer = setTimeout(update, 150); });
     update();
