@@ -1,7 +1,7 @@
 """The hooks of the bulletin plugin; each delegates to the module that does the work."""
 
 from officium import Job, MenuItem, NotificationType, Setting, hookimpl
-from officium.plugins.bulletin import PLUGIN, access, pages, routes, schedule, searchfeed, workflow
+from officium.plugins.bulletin import PLUGIN, access, demo, pages, routes, schedule, searchfeed, workflow
 from officium.plugins.bulletin.announcements import PUBLISHED
 from officium.plugins.bulletin.models import MODELS
 from officium.plugins.bulletin.receipts import REMIND
@@ -82,6 +82,11 @@ def menu_items(app):
 @hookimpl
 def dashboard_widgets(app):
     return [pages.widget()]
+
+
+@hookimpl
+def seed_demo(app):
+    demo.seed(app)
 
 
 @hookimpl
