@@ -19,6 +19,8 @@ import logging
 import os
 import socket
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -26,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from peewee import BooleanField, CharField, DateTimeField, IntegrityError, TextField
 
-from officium.core.db import BaseModel, write_transaction
+from officium.core.db import BaseModel, connection_lost, discard_connection, write_transaction
 from officium.core.errors import StartupError
 from officium.core.registry import Job
 
@@ -361,15 +363,30 @@ def build_queue(app: OfficiumApp, *, immediate: bool = False) -> Huey:
         if job is None:
             log.warning("queued job %s is not registered (plugin disabled?)", job_name)
             return
-        run_job(app, job)
+        with _dropping_lost_connection(app):
+            run_job(app, job)
 
     @huey.periodic_task(crontab(minute="*"), name="officium.dispatch")
     def dispatch() -> None:
-        for job in due_jobs(app, app.clock()):
+        with _dropping_lost_connection(app):
+            due = due_jobs(app, app.clock())
+        for job in due:
             run_one(job.name)
 
     huey.officium_tasks = {"run_job": run_one, "dispatch": dispatch}  # type: ignore[attr-defined]
     return huey
+
+
+@contextmanager
+def _dropping_lost_connection(app: OfficiumApp) -> Iterator[None]:
+    """A task that failed because its thread's PostgreSQL connection is gone drops that connection, so the
+    thread's next task opens a new one instead of failing on the dead one until the worker restarts."""
+    try:
+        yield
+    except Exception as exc:
+        if connection_lost(app.db, exc):
+            discard_connection(app.db)
+        raise
 
 
 def describe_backend(app: OfficiumApp) -> str:

@@ -123,3 +123,19 @@ def test_the_api_answers_the_standard_json_error(probe_site):
     assert answer.json() == {"error": {"code": "unavailable", "message": DATABASE_LOST}}
     assert Unit.select().where(Unit.code == "HALF-API").count() == 0
     assert client.get("/probe/pid").status_code == 200
+
+
+def test_a_job_worker_thread_gets_a_new_connection_after_losing_one(probe_site):
+    """A worker thread whose connection died fails that one task, then carries on with a new connection."""
+    from peewee import OperationalError
+
+    from officium.core.jobs import JobRun, build_queue
+
+    app, _, _ = probe_site
+    run_job = build_queue(app).officium_tasks["run_job"]
+    terminate(app.db.execute_sql("SELECT pg_backend_pid()").fetchone()[0])  # this thread's connection
+    with pytest.raises(OperationalError):
+        run_job.call_local("core.workflow_deadlines")
+    run_job.call_local("core.workflow_deadlines")
+    (run,) = JobRun.select().where(JobRun.name == "core.workflow_deadlines")
+    assert run.ok
