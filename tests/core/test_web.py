@@ -939,3 +939,19 @@ def test_api_tokens_are_limited_to_their_scopes_and_to_the_api(app, client):
     # a bearer token never signs in to the web pages
     page = client.get("/", headers={"Authorization": f"Bearer {everything}"}, follow_redirects=False)
     assert page.status_code == 303 and page.headers["location"].startswith("/login")
+
+
+def test_json_object_accepts_only_an_object_and_an_empty_body_when_allowed():
+    from types import SimpleNamespace
+
+    from officium.core.web.api import ApiError, json_object
+
+    def request(body):
+        return SimpleNamespace(state=SimpleNamespace(json=body))
+
+    assert json_object(request({"a": 1})) == {"a": 1}
+    assert json_object(request(None), required=False) == {}
+    for body, required in (([1, 2], True), ("text", False), (None, True)):
+        with pytest.raises(ApiError) as refused:
+            json_object(request(body), required=required)
+        assert refused.value.status == 400 and refused.value.message == "请求体应为 JSON 对象。"

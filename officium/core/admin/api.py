@@ -14,14 +14,7 @@ from officium.core.admin import queries, service
 from officium.core.admin.service import Invalid, NotFound
 from officium.core.audit import AuditEntry, verify_chain
 from officium.core.identity.models import USER_STATUSES, LoginRecord, RoleGrant, Unit, User
-from officium.core.web.api import ApiError, paginate
-
-
-def _body(request: Request) -> dict[str, Any]:
-    body = getattr(request.state, "json", None)
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
-    return body
+from officium.core.web.api import ApiError, json_object, paginate
 
 
 def _call(fn: Any, *args: Any) -> Any:
@@ -73,7 +66,7 @@ def _grant_json(grant: RoleGrant) -> dict[str, Any]:
 
 def unit_create(request: Request) -> JSONResponse:
     """新建单位：code, name, kind, parent (单位 id), order."""
-    unit = _call(service.create_unit, request.state.app, _body(request), request)
+    unit = _call(service.create_unit, request.state.app, json_object(request), request)
     return JSONResponse(_unit_json(unit), status_code=201)
 
 
@@ -87,7 +80,7 @@ def unit_update(request: Request) -> dict[str, Any]:
     unit = _call(service.get_unit, request.path_params["id"])
     data = {k: v for k, v in _unit_json(unit).items() if k in ("code", "name", "kind", "order")}
     data["parent"] = unit.parent_id or ""
-    data.update(_body(request))
+    data.update(json_object(request))
     return _unit_json(_call(service.update_unit, request.state.app, unit, data, request))
 
 
@@ -127,7 +120,7 @@ def users_list(request: Request) -> dict[str, Any]:
 
 def user_create(request: Request) -> JSONResponse:
     """新建账号：username, name, unit, position；返回一次性密码（只返回这一次）."""
-    user, password = _call(service.create_account, request.state.app, _body(request), request)
+    user, password = _call(service.create_account, request.state.app, json_object(request), request)
     return JSONResponse({**_user_json(user), "one_time_password": password}, status_code=201)
 
 
@@ -140,14 +133,14 @@ def user_update(request: Request) -> dict[str, Any]:
     """修改账号的 name、unit、position；未给出的字段保持不变."""
     user = _call(service.get_user, request.path_params["id"])
     data: dict[str, Any] = {"name": user.name, "unit": user.unit_id or "", "position": user.position}
-    data.update(_body(request))
+    data.update(json_object(request))
     return _user_json(_call(service.update_account, request.state.app, user, data, request))
 
 
 def user_status(request: Request) -> dict[str, Any]:
     """更改账号状态：{"status": "active" | "disabled" | "left"}."""
     user = _call(service.get_user, request.path_params["id"])
-    status = service.text(_body(request), "status")
+    status = service.text(json_object(request), "status")
     _call(service.change_status, request.state.app, user, status, request)
     return _user_json(user)
 
@@ -171,7 +164,7 @@ def grants_list(request: Request) -> dict[str, Any]:
 def grant_create(request: Request) -> JSONResponse:
     """授予角色：{"role": 名称, "unit": 单位 id 或空（全局）}."""
     user = _call(service.get_user, request.path_params["id"])
-    grant = _call(service.grant, request.state.app, user, _body(request), request)
+    grant = _call(service.grant, request.state.app, user, json_object(request), request)
     return JSONResponse(_grant_json(grant), status_code=201)
 
 
@@ -201,7 +194,7 @@ def policy_get(request: Request) -> dict[str, Any]:
 def policy_put(request: Request) -> dict[str, Any]:
     """修改安全策略；未给出的项保持不变."""
     data: dict[str, Any] = service.policy_values()
-    data.update(_body(request))
+    data.update(json_object(request))
     _call(service.update_policy, request.state.app, data, request)
     return policy_get(request)
 

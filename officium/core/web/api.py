@@ -28,6 +28,19 @@ class ApiError(Exception):
         self.fields = dict(fields or {})
 
 
+def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
+    """The request's JSON body, which must be an object; with ``required=False`` an empty body means ``{}``.
+
+    Anything else (an array, a string, a missing body when required) is a 400 with the API's error shape.
+    """
+    data = getattr(request.state, "json", None)
+    if data is None and not required:
+        return {}
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
+    return data
+
+
 def error_response(
     status: int, code: str, message: str, fields: Mapping[str, str] | None = None
 ) -> JSONResponse:

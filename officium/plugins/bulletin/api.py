@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from officium.core.files import FileRejected, download_response
-from officium.core.web.api import ApiError, paginate
+from officium.core.web.api import ApiError, json_object, paginate
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.plugins.bulletin import (
     access,
@@ -25,15 +25,6 @@ from officium.plugins.bulletin.announcements import BulletinError
 from officium.plugins.bulletin.columns import ColumnError
 from officium.plugins.bulletin.models import Announcement, Column, Version
 from officium.plugins.bulletin.pages import role_titles, run, who_is
-
-
-def _body(request: Request) -> dict[str, Any]:
-    data = request.state.json
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
-    return data
 
 
 def _errors(request: Request, action: Callable[[], Any]) -> Any:
@@ -125,7 +116,7 @@ def api_confirm(request: Request) -> dict[str, Any]:
 
 
 def _data(request: Request) -> dict[str, Any]:
-    data = _body(request)
+    data = json_object(request, required=False)
     refused = guard.refusal(request, data)
     if refused:
         raise ApiError(422, "secrecy_refused", next(iter(refused.values())), refused)
@@ -179,7 +170,7 @@ def api_withdraw(request: Request) -> dict[str, Any]:
     app = request.state.app
     who = who_is(request)
     announcement = _managed(request, who)
-    reason = str(_body(request).get("reason", "")).strip()
+    reason = str(json_object(request, required=False).get("reason", "")).strip()
     _errors(request, lambda: announcements.withdraw(app, who, announcement, reason, request))
     return _full(request, Announcement.get_by_id(announcement.id), who)
 
@@ -295,7 +286,7 @@ def api_columns(request: Request) -> list[dict[str, Any]]:
 def api_column_create(request: Request) -> Response:
     """新建栏目（办公室）：``name``、``description``、``order``、``approval``、``readers``、``publishers``。"""
     app = request.state.app
-    data = _body(request)
+    data = json_object(request, required=False)
     column = _errors(request, lambda: columns.save(app, columns.check(data), None, request))
     return JSONResponse(columns.serialize(column, role_titles(app)), status_code=201)
 
@@ -306,6 +297,6 @@ def api_column_update(request: Request) -> dict[str, Any]:
     column = Column.get_or_none(Column.id == request.path_params["id"])
     if column is None:
         raise ApiError(404, "not_found", "找不到该栏目。")
-    data = _body(request)
+    data = json_object(request, required=False)
     column = _errors(request, lambda: columns.save(app, columns.check(data, column), column, request))
     return columns.serialize(column, role_titles(app))

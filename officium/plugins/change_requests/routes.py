@@ -19,7 +19,7 @@ from officium import AUTHENTICATED, Api, Page
 from officium.core import audit
 from officium.core.db import write_transaction
 from officium.core.identity.models import Unit, User
-from officium.core.web.api import ApiError, paginate
+from officium.core.web.api import ApiError, json_object, paginate
 from officium.core.web.views import current_user, form_value, page_of, redirect, render
 from officium.core.workflow import engine, panel
 from officium.core.workflow.definition import DRAFTER_STEP
@@ -357,13 +357,6 @@ def _api_visible_or_404(request: Request) -> ChangeRequest:
     return change
 
 
-def _api_body(request: Request) -> dict[str, Any]:
-    data = request.state.json
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
-    return data
 
 
 def _api_errors(request: Request, action: Callable[[], Any]) -> Any:
@@ -442,7 +435,7 @@ def api_options(request: Request) -> dict[str, Any]:
 def api_create(request: Request) -> Response:
     """File a request: ``{"kind", "unit", "reason", ...}`` (see ``options``); answers 201 with it."""
     app, user = request.state.app, current_user(request)
-    data = _api_body(request)
+    data = json_object(request, required=False)
     change = _api_errors(request, lambda: service.file(app, user, service.check(app, user, data), request))
     audit.record(
         app,
@@ -464,7 +457,7 @@ def _api_action(verb: str) -> Callable[[Request], dict[str, Any]]:
     def view(request: Request) -> dict[str, Any]:
         change = _api_visible_or_404(request)
         app, user, perms = request.state.app, current_user(request), _perms(request)
-        opinion = str(_api_body(request).get("opinion", "")).strip()
+        opinion = str(json_object(request, required=False).get("opinion", "")).strip()
         run = {
             "approve": lambda: service.approve(app, change, user, opinion, request),
             "return": lambda: service.send_back(app, change, user, opinion, request),
@@ -490,7 +483,7 @@ def api_carry_out(request: Request) -> dict[str, Any]:
     """信息化处办理: apply the change; a new account's ``one_time_password`` is in this answer only."""
     change = _api_visible_or_404(request)
     app, user = request.state.app, current_user(request)
-    opinion = str(_api_body(request).get("opinion", "")).strip()
+    opinion = str(json_object(request, required=False).get("opinion", "")).strip()
     outcome = _api_errors(request, lambda: service.carry_out(app, change.id, user, opinion, request))
     body = _full(request, ChangeRequest.get_by_id(change.id))
     body["one_time_password"] = outcome.password

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 
 from officium import Api, Page, Permission, Widget
 from officium.core.identity.models import User
-from officium.core.web.api import ApiError, paginate
+from officium.core.web.api import ApiError, json_object, paginate
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
 from officium.core.workflow.models import ACTIONS, ITEM_KINDS, ITEM_STATES, WorkItem
 from officium.plugins.delegation import service
@@ -314,9 +314,7 @@ def _text(data: dict[str, Any], key: str, wrong: dict[str, str], default: str = 
 def api_create(request: Request) -> Response:
     """Delegate my work: ``{"delegate": username, "start"?: ISO time, "end": ISO time, "modules": "all" or
     [plugin names], "reason"}``; answers 201.  A missing ``start`` means now."""
-    data = request.state.json
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
+    data = json_object(request)
     wrong: dict[str, str] = {}
     values = {key: _text(data, key, wrong) for key in ("delegate", "start", "end", "reason")}
     modules = data.get("modules", "all")

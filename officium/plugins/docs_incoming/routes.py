@@ -22,7 +22,7 @@ from officium.core import files, secrecy
 from officium.core.db import write_transaction
 from officium.core.identity.models import Unit, User
 from officium.core.identity.people import people_by_username
-from officium.core.web.api import ApiError, paginate
+from officium.core.web.api import ApiError, json_object, paginate
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render, require
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.core.workflow.panel import panel_context
@@ -513,13 +513,6 @@ def _api_document(request: Request) -> IncomingDocument:
     return document
 
 
-def _body(request: Request) -> dict[str, Any]:
-    data = request.state.json
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
-    return data
 
 
 def _api_run(request: Request, action: Callable[[], Any]) -> Any:
@@ -568,7 +561,7 @@ def _api_files(data: dict[str, Any]) -> list[tuple[str, bytes]]:
 def api_register(request: Request) -> Response:
     """签收登记一份来文（附件：attachments = [{filename, content_base64}]；confirm_duplicate 确认重复登记）"""
     app, user = request.state.app, current_user(request)
-    data = _body(request)
+    data = json_object(request, required=False)
     unit, _ = _register_unit(request, data.get("unit"))
     if unit is None:
         raise ApiError(
@@ -617,7 +610,7 @@ def api_accept(request: Request) -> Any:
     require(request, REGISTER)
     app, user = request.state.app, current_user(request)
     document = _api_document(request)
-    data = _body(request)
+    data = json_object(request, required=False)
     if not service.is_unit_clerk(user, _perms(request), document):
         raise ApiError(404, "not_found", "找不到该收文。")
 
@@ -645,7 +638,7 @@ def api_return(request: Request) -> Any:
     document = _api_document(request)
     if not service.is_unit_clerk(user, _perms(request), document):
         raise ApiError(404, "not_found", "找不到该收文。")
-    reason = str(_body(request).get("reason", ""))
+    reason = str(json_object(request, required=False).get("reason", ""))
     return serialize(
         _api_run(request, lambda: service.return_to_sender(app, document, user, reason, request=request)),
         full=True,
@@ -663,7 +656,7 @@ def api_assign(request: Request) -> Any:
     """分办：lead_unit（主办单位 id 或代码），assist_units（协办单位列表），opinion"""
     app, user = request.state.app, current_user(request)
     document = _api_document(request)
-    data = _body(request)
+    data = json_object(request, required=False)
     lead = _api_unit(data.get("lead_unit"))
     assists = [u for u in (_api_unit(r) for r in data.get("assist_units") or []) if u is not None]
     return serialize(
@@ -687,7 +680,7 @@ def api_conclude(request: Request) -> Any:
     """主办单位办结（result 办理结果必填）"""
     app, user = request.state.app, current_user(request)
     document = _api_document(request)
-    result = str(_body(request).get("result", ""))
+    result = str(json_object(request, required=False).get("result", ""))
     return serialize(
         _api_run(request, lambda: service.conclude(app, document, user, result, request=request)), full=True
     )
@@ -697,7 +690,7 @@ def api_reply(request: Request) -> Any:
     """答复来文单位（reply 必填）"""
     app, user = request.state.app, current_user(request)
     document = _api_document(request)
-    text = str(_body(request).get("reply", ""))
+    text = str(json_object(request, required=False).get("reply", ""))
     return serialize(
         _api_run(request, lambda: service.reply(app, document, user, text, request=request)), full=True
     )
@@ -707,7 +700,7 @@ def api_archive(request: Request) -> Any:
     """归档（批办件办结后，或阅知件传阅后）"""
     app, user = request.state.app, current_user(request)
     document = _api_document(request)
-    opinion = str(_body(request).get("opinion", ""))
+    opinion = str(json_object(request, required=False).get("opinion", ""))
     return serialize(
         _api_run(request, lambda: service.archive(app, document, user, opinion, request=request)), full=True
     )
@@ -717,7 +710,7 @@ def api_forward(request: Request) -> Any:
     """承办在本单位内转办（mode=transfer，to 一人）或加签（mode=add，to 多人，用户名列表）"""
     app, user = request.state.app, current_user(request)
     document = _api_document(request)
-    data = _body(request)
+    data = json_object(request, required=False)
 
     def act() -> Any:
         people, unknown = people_by_username(",".join(str(v) for v in data.get("to") or []))

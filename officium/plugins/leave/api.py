@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from officium.core.identity.models import Unit, User
-from officium.core.web.api import ApiError, paginate
+from officium.core.web.api import ApiError, json_object, paginate
 from officium.core.web.views import current_user
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.plugins.leave import (
@@ -29,15 +29,6 @@ from officium.plugins.leave.counting import fmt_days
 from officium.plugins.leave.models import LeaveAdjustment, LeaveRequest, LeaveRule, LeaveType
 from officium.plugins.leave.pages import month_param, perms, run, year_param
 from officium.plugins.leave.requests import LeaveError
-
-
-def body(request: Request) -> dict[str, Any]:
-    data = request.state.json
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
-    return data
 
 
 def errors_of(request: Request, action: Callable[[], Any]) -> Any:
@@ -200,7 +191,7 @@ def request_list(request: Request) -> dict[str, Any]:
 def create(request: Request) -> Response:
     """Request leave: ``{"user"?, "leave_type", "start_date", "start_half"?, "end_date", "end_half"?, "reason"}``."""
     app, user = request.state.app, current_user(request)
-    data = {k: (v if isinstance(v, str) else str(v)) for k, v in body(request).items() if v is not None}
+    data = {k: (v if isinstance(v, str) else str(v)) for k, v in json_object(request, required=False).items() if v is not None}
     leave = errors_of(request, lambda: requests.file(app, user, data, request))
     return JSONResponse(requests.serialize(leave), status_code=201)
 
@@ -214,7 +205,7 @@ def cancel(request: Request) -> dict[str, Any]:
     """撤销 (``{"reason"}``): a pending request, or an approved one before it starts."""
     leave = visible_or_404(request)
     app, user = request.state.app, current_user(request)
-    reason = str(body(request).get("reason", ""))
+    reason = str(json_object(request, required=False).get("reason", ""))
     errors_of(request, lambda: requests.cancel(app, leave, user, perms(request), reason, request))
     return requests.serialize(LeaveRequest.get_by_id(leave.id))
 
@@ -223,7 +214,7 @@ def end(request: Request) -> dict[str, Any]:
     """销假 (``{"actual_end_date", "actual_end_half"}``; default: the approved end)."""
     leave = visible_or_404(request)
     app, user = request.state.app, current_user(request)
-    data = {k: str(v) for k, v in body(request).items() if v is not None}
+    data = {k: str(v) for k, v in json_object(request, required=False).items() if v is not None}
     errors_of(request, lambda: requests.end(app, leave, user, perms(request), data, request))
     return requests.serialize(LeaveRequest.get_by_id(leave.id))
 
@@ -232,7 +223,7 @@ def delegate(request: Request) -> dict[str, Any]:
     """Register an 外出授权 for the approved leave's period (``{"delegate": username}``)."""
     leave = visible_or_404(request)
     app, user = request.state.app, current_user(request)
-    username = str(body(request).get("delegate", ""))
+    username = str(json_object(request, required=False).get("delegate", ""))
     errors_of(request, lambda: requests.delegate(app, leave, user, username, request))
     return requests.serialize(LeaveRequest.get_by_id(leave.id))
 
@@ -274,7 +265,7 @@ def type_update(request: Request) -> dict[str, Any]:
     leave_type = LeaveType.get_or_none(LeaveType.code == request.path_params["code"])
     if leave_type is None:
         raise ApiError(404, "not_found", "找不到该假别。")
-    data = {**type_json(leave_type), **body(request)}
+    data = {**type_json(leave_type), **json_object(request, required=False)}
     errors_of(request, lambda: admin.save_type(request.state.app, leave_type, data, request))
     return type_json(LeaveType.get_by_id(leave_type.id))
 
@@ -298,7 +289,7 @@ def rule_list(request: Request) -> dict[str, Any]:
 
 def rule_create(request: Request) -> Response:
     """Add a rule: ``{"rank", "leave_type" (code or null), "min_days", "steps": [...], "note"}``."""
-    data = dict(body(request))
+    data = dict(json_object(request, required=False))
     code = data.get("leave_type")
     if code:
         found = LeaveType.get_or_none(LeaveType.code == str(code))
@@ -312,7 +303,7 @@ def rule_update(request: Request) -> dict[str, Any]:
     rule = LeaveRule.get_or_none(LeaveRule.id == request.path_params["id"])
     if rule is None:
         raise ApiError(404, "not_found", "找不到该规则。")
-    data = {**rule_json(rule), **body(request)}
+    data = {**rule_json(rule), **json_object(request, required=False)}
     code = data.get("leave_type")
     if code:
         found = LeaveType.get_or_none(LeaveType.code == str(code))
@@ -356,7 +347,7 @@ def record_get(request: Request) -> dict[str, Any]:
 def record_put(request: Request) -> dict[str, Any]:
     """Set a person's HR record: ``{"work_start", "service_start", "rank"}``."""
     user = _user_or_404(request)
-    data = {k: ("" if v is None else str(v)) for k, v in body(request).items()}
+    data = {k: ("" if v is None else str(v)) for k, v in json_object(request, required=False).items()}
     errors_of(
         request, lambda: admin.save_record(request.state.app, user, data, current_user(request), request)
     )
@@ -366,7 +357,7 @@ def record_put(request: Request) -> dict[str, Any]:
 def adjustment_create(request: Request) -> Response:
     """Adjust a balance: ``{"leave_type", "year", "days", "reason"}``."""
     user = _user_or_404(request)
-    data = body(request)
+    data = json_object(request, required=False)
     row = errors_of(
         request, lambda: admin_pages.adjust(request.state.app, user, data, current_user(request), request)
     )
@@ -388,7 +379,7 @@ def adjustment_json(row: LeaveAdjustment) -> dict[str, Any]:
 
 def rollover(request: Request) -> dict[str, Any]:
     """年度结转 ``{"year"}``: carry unused 年休假 into the next year (running it again carries nothing)."""
-    raw = body(request).get("year")
+    raw = json_object(request, required=False).get("year")
     if not isinstance(raw, int) or not 2000 <= raw <= 2100:
         raise ApiError(400, "invalid", "请填写年度。", {"year": "请填写年度，如 2025。"})
     carried = run(

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from officium import AUTHENTICATED, Api, Page, Widget
-from officium.core.web.api import ApiError, paginate
+from officium.core.web.api import ApiError, json_object, paginate
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render, sort_query
 from officium.plugins.shortcuts import service
 from officium.plugins.shortcuts.models import KINDS, TITLE_MAX, DefaultShortcut, Shortcut
@@ -219,9 +219,7 @@ def api_list(request: Request) -> dict[str, Any]:
 
 def api_create(request: Request) -> Response:
     """Pin a shortcut from ``{"title", "url", "kind"}`` (kind defaults to ``action``); answers 201."""
-    data = request.state.json
-    if not isinstance(data, dict):
-        raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
+    data = json_object(request)
     values = {key: data.get(key, "action" if key == "kind" else "") for key in ("title", "url", "kind")}
     wrong = {key: "应为字符串。" for key, value in values.items() if not isinstance(value, str)}
     if wrong:
