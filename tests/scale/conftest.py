@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,7 +31,7 @@ import pytest
 
 from officium.core.app import OfficiumApp
 from officium.core.config import SiteConfig
-from officium.testing import TEST_PASSWORD, add_unit, add_user, close_site, make_site
+from officium.testing import TEST_DATABASE_ENV, TEST_PASSWORD, add_unit, add_user, close_site, make_site
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 OFFICIUM = str(Path(sys.executable).with_name("officium"))
@@ -69,6 +70,19 @@ class Process:
 @dataclass
 class Node(Process):
     url: str = ""
+    app_name: str = ""
+
+    def terminate_connections(self) -> int:
+        """What a database restart does to this node: end every PostgreSQL connection it holds."""
+        import psycopg
+
+        base = re.sub(r"^postgres(ql)?://", "postgresql://", os.environ[TEST_DATABASE_ENV]).split("?")[0]
+        with psycopg.connect(base, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s",
+                (self.app_name,),
+            ).fetchall()
+        return sum(1 for (ended,) in rows if ended)
 
 
 @dataclass
@@ -105,9 +119,11 @@ def csrf(html: str) -> str:
     return found.group(1)
 
 
-def start(name: str, args: list[str], site: Path, logs: Path) -> subprocess.Popen:
+def start(name: str, args: list[str], site: Path, logs: Path, app_name: str = "") -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("OFFICIUM_")}
     env["PYTHONUNBUFFERED"] = "1"  # the logs are read while the processes run
+    if app_name:  # libpq's application_name: the node's connections can be found in pg_stat_activity
+        env["PGAPPNAME"] = app_name
     log = (logs / f"{name}.log").open("wb")
     return subprocess.Popen(
         [OFFICIUM, "--site", str(site), *args], stdout=log, stderr=subprocess.STDOUT, env=env, cwd=site
@@ -117,8 +133,9 @@ def start(name: str, args: list[str], site: Path, logs: Path) -> subprocess.Pope
 def start_node(name: str, site: Path, logs: Path, attempt: int = 1) -> Node:
     port = free_port()
     label = f"serve-{name}" if attempt == 1 else f"serve-{name}-{attempt}"
-    popen = start(label, ["serve", "--port", str(port), "--workers", "1"], site, logs)
-    return Node(label, popen, logs / f"{label}.log", f"http://127.0.0.1:{port}")
+    app_name = f"officium-test-{uuid.uuid4().hex[:12]}"
+    popen = start(label, ["serve", "--port", str(port), "--workers", "1"], site, logs, app_name)
+    return Node(label, popen, logs / f"{label}.log", f"http://127.0.0.1:{port}", app_name)
 
 
 def wait_until_serving(node: Node, site: Path, logs: Path) -> Node:

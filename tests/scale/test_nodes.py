@@ -197,3 +197,23 @@ def test_a_job_held_by_another_node_is_skipped_then_runs_once(cluster):
     wait_for(lambda: executed(ids), "the workers to take the queued runs", deadline=60)
     (run,) = JobRun.select().where(JobRun.name == name)
     assert run.ok and run.finished_at is not None and run.started_at > first.started_at
+
+
+def test_a_node_carries_on_after_losing_its_database_connections(cluster):
+    browser, token = cluster.sign_in("a", "zhou")
+    try:
+        assert cluster.nodes["a"].terminate_connections() >= 1
+        home = browser.get(f"{cluster.a}/")  # retried on a new connection: the user notices nothing
+        assert home.status_code == 200 and "周静" in home.text
+        assert cluster.nodes["a"].terminate_connections() >= 1
+        filed = browser.post(
+            f"{cluster.a}{API}/requests",
+            json={"kind": "new_account", "name": "高远", "username": "gaoyuan", "reason": "借调"},
+            headers={"X-CSRF-Token": token},
+        )
+        assert filed.status_code == 201, filed.text
+        listed = browser.get(f"{cluster.b}{API}/requests").json()["items"]
+        assert [r["id"] for r in listed].count(filed.json()["id"]) == 1  # filed once, not twice
+        assert "the database connection was lost" in cluster.nodes["a"].output()
+    finally:
+        browser.close()
