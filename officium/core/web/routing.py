@@ -51,8 +51,9 @@ def build_route(app: OfficiumApp, plugin: str, declared: Page | Api) -> Route:
 
     async def endpoint(request: Request) -> Response:
         # A request that lost its database connection before it wrote anything runs again on a new one;
-        # otherwise (or when that fails too) it is answered with 503.  Either way the server has rolled
-        # back the transaction that was open on the lost connection, so nothing is half-applied.
+        # otherwise (or when that fails too) it is answered with 503.  The server rolls back a transaction
+        # left open on a lost connection; one lost during COMMIT itself is saved whole or not at all (the
+        # 503 message asks the user to look), so a step is never half-applied.
         for attempt in (1, 2):
             writes = writes_so_far(app.db)
             try:
