@@ -217,3 +217,41 @@ def test_a_node_carries_on_after_losing_its_database_connections(cluster):
         assert "the database connection was lost" in cluster.nodes["a"].output()
     finally:
         browser.close()
+
+
+def test_without_redis_the_job_lock_is_a_database_row_every_process_respects(tmp_path):
+    """No Redis: each node's ``officium worker --once`` (system cron) takes the ``core_job_lock`` row."""
+    import subprocess
+
+    from officium.core import jobs
+    from officium.testing import close_site, make_site
+    from tests.scale.conftest import OFFICIUM
+
+    app = make_site(tmp_path / "site", clock=datetime.now)
+    name = "core.workflow_deadlines"
+
+    def run_once_on_two_nodes() -> list[str]:
+        env = {"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}
+        site = str(app.config.site_dir)
+        both = [
+            subprocess.Popen(
+                [OFFICIUM, "--site", site, "worker", "--once"], stdout=subprocess.PIPE, text=True, env=env
+            )
+            for _ in range(2)
+        ]
+        outputs = [p.communicate(timeout=120)[0] for p in both]
+        assert [p.returncode for p in both] == [0, 0], outputs
+        return outputs
+
+    try:
+        locks = jobs.DatabaseLocks(app)
+        assert locks.acquire(name, "node-c", datetime.now(), timedelta(minutes=5))
+        outputs = run_once_on_two_nodes()
+        assert not any(name in out for out in outputs), outputs
+        assert JobRun.select().where(JobRun.name == name).count() == 0
+        locks.release(name, "node-c")
+        outputs = run_once_on_two_nodes()
+        assert sum(f"✓ {name}" in out for out in outputs) == 1, outputs
+        assert JobRun.select().where(JobRun.name == name).count() == 1
+    finally:
+        close_site(app)
