@@ -443,7 +443,7 @@ def check_empty(config: SiteConfig) -> None:
             f"目标站点 {config.site_dir} 的数据库不是空的（已有 {len(tables)} 张表，例如 {tables[0]}）。"
             "恢复只能写入空站点：请新建一个空数据库（或空模式）并在 officium.toml 中指向它，未做任何改动。"
         )
-    blobs = config.data_dir / FILES
+    blobs = config.files_path
     if blobs.is_dir() and any(p.is_file() for p in blobs.rglob("*")):
         raise BackupError(
             f"目标站点的附件目录 {blobs} 中已有文件。恢复只能写入空站点：请换一个空目录，未做任何改动。"
@@ -584,7 +584,7 @@ def restore_backup(
             report.add(False, str(exc))
             return report
     progress("正在恢复附件……")
-    copied = _copy_blobs(backup / FILES, config.data_dir / FILES, progress)
+    copied = _copy_blobs(backup / FILES, config.files_path, progress)
     report.add(True, f"附件已恢复：{copied} 个文件")
     progress("正在校验恢复后的站点……")
     verify_site(config, manifest, report, clock)

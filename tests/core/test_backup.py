@@ -350,3 +350,28 @@ def test_a_restore_whose_checks_fail_exits_1(
     assert "✗ 行数与清单不符：core_audit" in done.stdout
     assert "哈希链校验通过" in done.stdout  # the other checks still ran and passed
     assert "恢复后的校验未通过" in done.stderr
+
+
+def test_restore_puts_the_attachments_into_the_configured_files_dir(
+    loaded_backup: tuple[Path, int], targets: Any, tmp_path: Path
+) -> None:
+    made, _ = loaded_backup
+    target = targets()
+    shared = tmp_path / "shared-files"
+    shared.mkdir()
+    config_file = target / "officium.toml"
+    if config_file.exists():  # PostgreSQL: the fixture named the target's schema already
+        config_file.write_text(f'files_dir = "{shared}"\n' + config_file.read_text(encoding="utf-8"))
+    else:
+        write_config(
+            target,
+            database_url="sqlite:///data/officium.db",
+            enabled_plugins=[],
+            extra=f'files_dir = "{shared}"\n',
+        )
+    report = restore_backup(made, target)
+    assert report.ok, report.lines()
+    restored = sorted(p.name for p in shared.rglob("*") if p.is_file())
+    backed_up = sorted(p.name for p in (made / "files").rglob("*") if p.is_file())
+    assert restored == backed_up and restored
+    assert not (target / "data" / "files").exists() or not any((target / "data" / "files").rglob("*"))
