@@ -11,7 +11,7 @@ from starlette.responses import Response
 
 from officium.core import audit, notifications
 from officium.core.admin.queries import EXPORT_LIMIT, xlsx_bytes
-from officium.core.identity.models import Unit, User
+from officium.core.identity.models import RoleGrant, Unit, User
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
 from officium.plugins.leave import admin, balances, entitlement, reports, requests
 from officium.plugins.leave.models import (
@@ -230,6 +230,10 @@ def people(request: Request) -> Response:
     year = year_param(request, app)
     q = request.query_params.get("q", "").strip()[:64]
     query = User.select().where(User.status == "active").order_by(User.unit, User.name, User.id)
+    # the 三员 are system accounts, not staff: they take no leave and have no HR record
+    admin_roles = [name for name, role in app.registry.roles.items() if role.admin]
+    admins = RoleGrant.select(RoleGrant.user).where(RoleGrant.role.in_(admin_roles))
+    query = query.where(User.id.not_in(admins))
     if q:
         query = query.join(Unit, on=(User.unit == Unit.id)).where(
             User.name.contains(q) | User.username.contains(q) | Unit.name.contains(q)

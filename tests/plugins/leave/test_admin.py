@@ -9,8 +9,10 @@ from openpyxl import load_workbook
 from playhouse.schema_diff import diff_models
 
 from officium.core.audit import AuditEntry
+from officium.core.identity.models import Unit
 from officium.core.notifications import Notification
 from officium.plugins.leave.models import HrRecord, LeaveAdjustment, LeaveType
+from officium.testing import add_user
 
 from .conftest import Site
 
@@ -227,3 +229,11 @@ def test_hr_request_register_filters_and_exports(site: Site):
     assert all(r["type"] == "personal" and r["unit"] == "XXH" for r in listed["items"])
     assert hr.get("/api/v1/leave/requests?scope=all&unit=NOPE").status_code == 400
     assert site("sunqi").get("/api/v1/leave/requests?scope=all").status_code == 400
+
+
+def test_people_list_leaves_out_the_three_administrators(site: Site):
+    add_user(site.app, "xtgly", name="系统管理员甲", unit=Unit.get(Unit.code == "RSC"), roles=["sysadmin"])
+    add_user(site.app, "rsgb", name="人事干部乙", unit=Unit.get(Unit.code == "RSC"))
+    hr = site("hr")
+    assert "系统管理员甲" not in hr.page("/leave/admin/people?q=xtgly").text
+    assert "人事干部乙" in hr.page("/leave/admin/people?q=rsgb").text
