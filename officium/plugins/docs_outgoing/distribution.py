@@ -63,6 +63,19 @@ def _ready(app: OfficiumApp, doc: Document) -> None:
         raise DistributionError("文件尚未用印，不能分发。")
 
 
+def _holding_a_copy(doc: Document, units: list[Unit]) -> list[Unit]:
+    """The chosen units whose 收文 already holds a live copy of ``doc`` (one not returned to us or closed):
+    distributing again would register the same document twice in their register."""
+    from officium.plugins.docs_incoming.service import incoming_for_source
+
+    live = {
+        copy.unit_id
+        for copy in incoming_for_source("docs_outgoing", "document", doc.id)
+        if copy.status not in ("returned", "closed")
+    }
+    return [unit for unit in units if unit.id in live]
+
+
 def _files_of(doc: Document) -> list[Any]:
     from officium.core import files
     from officium.plugins.docs_outgoing.service import ATTACHMENT, BODY_FILE, PLUGIN, SEALED
@@ -85,6 +98,13 @@ def distribute_internal(
     units = list(units)
     if not units:
         raise DistributionError("请选择要分发的单位。", field="units")
+    already = _holding_a_copy(doc, units)
+    if already:
+        raise DistributionError(
+            f"已分发至{'、'.join(u.name for u in already)}的收文，不能重复分发"
+            "（对方退回或终止办理后可以再次分发）。",
+            field="units",
+        )
     attachments = _files_of(doc)
     made = []
     for unit in units:

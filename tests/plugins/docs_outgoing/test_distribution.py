@@ -165,6 +165,16 @@ def test_internal_distribution_arrives_in_the_units_incoming_then_issue_and_arch
         assert copy.from_unit == "江南出入境检验检疫局" and copy.doc_type == "通知"
     page = wenshu.get(f"/docs_outgoing/{doc_id}")
     assert "内部单位收文状态" in page.text and "财务处" in page.text
+    # distributing to 财务处 again (a second click, a second clerk) would register it twice in its 收文
+    again = wenshu.post(
+        f"/docs_outgoing/{doc_id}/distribute", data={"units": [str(units.cwc.id), str(units.kjc.id)]}
+    )
+    assert again.status_code == 303 and "不能重复分发" in wenshu.get(again.headers["location"]).text
+    assert len(incoming_for_source("docs_outgoing", "document", doc_id)) == 2
+    assert (
+        Distribution.select().where(Distribution.document == doc_id, Distribution.kind == "internal").count()
+        == 2
+    )
 
     approve(wenshu, doc_id, "wenshu", "核发。")
     doc = Document.get_by_id(doc_id)
