@@ -52,6 +52,8 @@ def test_must_read_confirmation_and_the_dashboard(bureau, people):
     qian = people("qian")
     home = qian.get("/").text
     assert 'data-testid="bulletin-must-read"' in home and "必读：安全生产通知" in home
+    # the latest list below the 必读 one has a heading of its own, so the same title twice reads as two lists
+    assert "<strong>最新公告：</strong>" in home.split('data-testid="bulletin-must-read"')[1]
     page = qian.get(f"/bulletin/{notice['id']}").text
     assert 'data-testid="confirm"' in page
     assert notice["id"] in board_ids(qian, must=1)
