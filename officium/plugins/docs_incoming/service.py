@@ -219,13 +219,19 @@ def clean(app: OfficiumApp, data: Mapping[str, Any]) -> tuple[dict[str, Any], di
     return values, errors
 
 
-def duplicates(from_unit: str, doc_number: str) -> list[IncomingDocument]:
-    """Documents already registered from the same 来文单位 under the same 来文字号 (none when it is empty)."""
+def duplicates(unit: Unit, from_unit: str, doc_number: str) -> list[IncomingDocument]:
+    """Documents ``unit`` already registered from the same 来文单位 under the same 来文字号 (none when it is
+    empty).  Another unit receiving the same 来文 is no duplicate (each unit keeps its own 收文登记簿), and
+    its register is not this unit's to see."""
     if not from_unit or not doc_number:
         return []
     return list(
         IncomingDocument.select()
-        .where((IncomingDocument.from_unit == from_unit) & (IncomingDocument.doc_number == doc_number))
+        .where(
+            (IncomingDocument.unit == unit)
+            & (IncomingDocument.from_unit == from_unit)
+            & (IncomingDocument.doc_number == doc_number)
+        )
         .order_by(IncomingDocument.id)
     )
 
@@ -260,7 +266,7 @@ def register(
     if errors:
         raise IncomingError("登记的内容有误，请按提示修改。", errors)
     if not confirm_duplicate:
-        same = duplicates(values["from_unit"], values["doc_number"])
+        same = duplicates(unit, values["from_unit"], values["doc_number"])
         if same:
             raise DuplicateFound(same)
     now = app.clock()

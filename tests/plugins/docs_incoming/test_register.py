@@ -136,6 +136,13 @@ def test_a_duplicate_is_a_warning_the_clerk_can_confirm_past(site, bureau, modul
         assert (
             IncomingDocument.select().where(IncomingDocument.doc_number == "商办函〔2027〕9号").count() == 2
         )
+    # 财务处 receiving the same 来文 is no duplicate, and 办公室's register is not shown to its clerk
+    with signed_in(site, "li") as other:
+        elsewhere = register(other, from_unit="商务部", doc_number="商办函〔2027〕9号")
+        assert elsewhere.status_code == 303 and "收〔2027〕" in other.get(elsewhere.headers["location"]).text
+        assert IncomingDocument.get(
+            (IncomingDocument.doc_number == "商办函〔2027〕9号") & (IncomingDocument.unit == bureau.cwc)
+        )
 
 
 def test_time_limits_count_working_days_across_national_day(site, bureau, module_clock):
