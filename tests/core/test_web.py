@@ -99,6 +99,20 @@ def api_crash(request):
     raise RuntimeError("secret-internal-detail")
 
 
+def busy(request):
+    """A write, then what SQLite says when another writer held the lock past the busy timeout."""
+    from peewee import OperationalError
+
+    Item.create(title="half-done")
+    raise OperationalError("database is locked")
+
+
+def pool_exhausted(request):
+    from playhouse.pool import MaxConnectionsExceeded
+
+    raise MaxConnectionsExceeded("Max connections exceeded, timed out attempting to connect.")
+
+
 class DemoHooks:
     @hookimpl
     def register_models(self, app):
@@ -119,6 +133,9 @@ class DemoHooks:
             Api("/items/{id:int}", api_item, "item", "demo.edit"),
             Api("/reject", api_reject, "reject", "demo.edit", methods=("POST",)),
             Api("/crash", api_crash, "crash", "demo.edit", methods=("POST",)),
+            Page("/busy", busy, "busy", "demo.edit", methods=("POST",)),
+            Api("/busy", busy, "busy", "demo.edit", methods=("POST",)),
+            Api("/pool", pool_exhausted, "pool", "demo.edit"),
             Api("/ping", lambda request: {"pong": True}, "ping", PUBLIC),
         ]
 
@@ -307,6 +324,20 @@ def test_api_that_writes_then_raises_is_rolled_back_with_a_500_json(app, clerk):
     assert response.status_code == 500
     assert error_of(response)["code"] == "server_error"
     assert_no_trace(response.text)
+    assert items() == []
+
+
+def test_a_locked_or_exhausted_database_is_a_clean_503_and_saves_nothing(app, clerk):
+    with app_client(app, raise_server_exceptions=False) as client:
+        token = login(client, "clerk1")
+        page = client.post("/demo/busy", data={"csrf_token": token})
+        api = client.post("/api/v1/demo/busy", json={}, headers={"X-CSRF-Token": token})
+        pool = client.get("/api/v1/demo/pool")
+    assert page.status_code == 503 and "系统繁忙，本次操作没有保存" in page.text
+    assert page.headers["Retry-After"] == "5"
+    assert_no_trace(page.text)
+    assert api.status_code == 503 and error_of(api)["code"] == "busy"
+    assert pool.status_code == 503 and error_of(pool)["code"] == "busy"
     assert items() == []
 
 

@@ -6,6 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from peewee import OperationalError
+from playhouse.pool import MaxConnectionsExceeded
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
@@ -85,6 +86,8 @@ def install_handlers(app: OfficiumApp) -> dict:
         return error_page(app, request, 500)
 
     async def on_database_error(request: Request, exc: Exception) -> Response:
+        if is_busy(exc):
+            return database_busy(app, request, exc)
         if not is_disk_full(exc):
             raise exc  # any other database error is a crash (on_crash answers it)
         # The request's transaction has been rolled back: nothing of it was saved.
@@ -93,7 +96,37 @@ def install_handlers(app: OfficiumApp) -> dict:
             return error_response(503, "disk_full", DISK_FULL_MESSAGE)
         return error_page(app, request, 503, DISK_FULL_MESSAGE)
 
-    return {HTTPException: on_http_error, OperationalError: on_database_error, Exception: on_crash}
+    async def on_pool_exhausted(request: Request, exc: Exception) -> Response:
+        return database_busy(app, request, exc)
+
+    return {
+        HTTPException: on_http_error,
+        OperationalError: on_database_error,
+        MaxConnectionsExceeded: on_pool_exhausted,
+        Exception: on_crash,
+    }
+
+
+BUSY_MESSAGE = "系统繁忙，本次操作没有保存。请稍后重试。"
+
+
+def database_busy(app: OfficiumApp, request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` when the database could not take the request in time: SQLite still locked by
+    another writer after the busy timeout, or no PostgreSQL connection free in the pool.  The request's
+    transaction never started or was rolled back, so nothing of it was saved."""
+    logger.warning("database busy on %s %s: %s", request.method, request.url.path, exc)
+    if request.url.path.startswith("/api/"):
+        response: Response = error_response(503, "busy", BUSY_MESSAGE)
+    else:
+        response = error_page(app, request, 503, BUSY_MESSAGE)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error says SQLite stayed locked (or busy) past the busy timeout."""
+    text = str(exc).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 DISK_FULL_MESSAGE = "服务器存储空间已满，本次操作没有保存。请稍后重试，并通知信息化处清理磁盘。"
