@@ -31,12 +31,14 @@ class Handlers:
     resolver: Callable[[Any, Any], Any] | None = field(default=None, compare=False)
     label: str = ""
 
-    def describe(self) -> str:
-        """A Chinese description for the workflow panel."""
+    def describe(self, titles: Mapping[str, str] | None = None) -> str:
+        """A Chinese description for the workflow panel; ``titles`` names the roles plugins declare
+        (e.g. the registry's ``doc_office`` → 办公室公文管理员) that :data:`ROLE_TITLES` does not know."""
+        title = ROLE_TITLES.get(self.role) or (titles or {}).get(self.role) or self.role
         if self.kind == "role":
-            return f"本单位{ROLE_TITLES.get(self.role, self.role)}"
+            return f"本单位{title}"
         if self.kind == "site_role":
-            return ROLE_TITLES.get(self.role, self.role)
+            return title
         if self.kind == "drafter":
             return "拟稿人"
         if self.kind == "users":

@@ -154,7 +154,9 @@ def next_step(request: Request, instance: Instance, item: WorkItem) -> dict[str,
     return {
         "name": step.name,
         "title": step.title,
-        "handlers": step.handlers.describe(),
+        "handlers": step.handlers.describe(
+            {name: role.title for name, role in request.state.app.registry.roles.items()}
+        ),
         "finishes": False,
         "choose": choose,
         "candidates": candidates,

@@ -165,6 +165,7 @@ def test_internal_distribution_arrives_in_the_units_incoming_then_issue_and_arch
         assert copy.from_unit == "江南出入境检验检疫局" and copy.doc_type == "通知"
     page = wenshu.get(f"/docs_outgoing/{doc_id}")
     assert "内部单位收文状态" in page.text and "财务处" in page.text
+    assert "下一步：归档（办公室公文管理员）" in page.text  # the role's title, not its code doc_office
     # distributing to 财务处 again (a second click, a second clerk) would register it twice in its 收文
     again = wenshu.post(
         f"/docs_outgoing/{doc_id}/distribute", data={"units": [str(units.cwc.id), str(units.kjc.id)]}
