@@ -116,8 +116,9 @@ def _state(announcement: Announcement, now: Any) -> tuple[str, str, str]:
     return code, STATE_TITLES[code], STATE_TONES[code]
 
 
-def detail(request: Request) -> Response:
-    """One announcement; a reader's first view is recorded."""
+def detail(request: Request, errors: dict[str, str] | None = None, status_code: int = 200) -> Response:
+    """One announcement; a reader's first view is recorded.  ``errors`` are shown beside the withdraw form's
+    fields when it is shown again."""
     app = request.state.app
     who = who_is(request)
     announcement = visible_or_404(request, who)
@@ -135,6 +136,9 @@ def detail(request: Request) -> Response:
     return render(
         request,
         "bulletin/detail.html",
+        status_code=status_code,
+        errors=errors or {},
+        values={"reason": form_value(request, "reason")} if errors else {},
         a=announcement,
         body=Markup(announcement.body),  # sanitised when it was saved
         state=_state(announcement, now),
@@ -365,10 +369,17 @@ def submit(request: Request) -> Response:
 def withdraw(request: Request) -> Response:
     app = request.state.app
     reason = form_value(request, "reason")
-    return _act(
-        request,
-        lambda a, who: announcements.withdraw(app, who, a, reason, request) or "公告已撤回，读者不再看到它。",
-    )
+    who = who_is(request)
+    announcement = editable_or_404(request, who)
+    try:
+        run(request, lambda: announcements.withdraw(app, who, announcement, reason, request))
+    except BulletinError as exc:
+        if not exc.fields:
+            flash(request, exc.message, "bad")
+            return redirect(f"{URL}{announcement.id}")
+        return detail(request, exc.fields, 400)  # the reason's problem beside the field
+    flash(request, "公告已撤回，读者不再看到它。")
+    return redirect(f"{URL}{announcement.id}")
 
 
 def delete(request: Request) -> Response:

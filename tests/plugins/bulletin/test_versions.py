@@ -87,6 +87,12 @@ def test_withdraw_hides_it_from_readers(bureau, people):
         == 404
     )
 
+    # on the page, a missing reason is shown beside the field and nothing changes
+    page = zhou.post(f"/bulletin/{notice['id']}/withdraw", data={"csrf_token": zhou.csrf, "reason": " "})
+    assert page.status_code == 400
+    assert '<p class="field-error" id="f-reason-error">' in page.text and "请填写撤回原因。" in page.text
+    assert notice["id"] in board_ids(sun)
+
     done = zhou.post(
         f"/bulletin/{notice['id']}/withdraw",
         data={"csrf_token": zhou.csrf, "reason": "内容有误"},
