@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING
 
 from officium.core import audit
-from officium.plugins.docs_outgoing.models import Document, Number, Prefix, Sequence
+from officium.plugins.docs_outgoing.models import Distribution, Document, Number, Prefix, Sequence
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -133,9 +133,19 @@ def assign(
     return number
 
 
-def void(app: OfficiumApp, number: Number, reason: str, user: User, request: Request | None = None) -> Number:
+def void(
+    app: OfficiumApp,
+    number: Number,
+    reason: str,
+    user: User,
+    request: Request | None = None,
+    *,
+    closing: bool = False,
+) -> Number:
     """Void a given number (it is never given again) and take it off its document, which may be numbered
-    anew.  The reason is required and kept in the register of voided numbers."""
+    anew.  The reason is required and kept in the register of voided numbers.  A number already sent out
+    (the document was distributed: the units' 收文 and the packages carry it) is voided only with the
+    document itself (``closing``, when its flow is terminated)."""
     reason = reason.strip()
     if not reason:
         raise NumberError("请填写作废原因。", field="reason")
@@ -147,6 +157,10 @@ def void(app: OfficiumApp, number: Number, reason: str, user: User, request: Req
         document = Document.get_by_id(number.document_id)
         if document.state in ("issued", "archived"):
             raise NumberError("文件已核发，其文号不能作废。")
+        if not closing and Distribution.select().where(Distribution.document == document.id).exists():
+            raise NumberError(
+                "文件已分发，收文单位登记的就是这个文号，不能作废；文件确需收回时由流程管理员终止办理，文号随之作废。"
+            )
         Document.update(doc_number="", number_year=None, number_seq=None).where(
             (Document.id == document.id) & (Document.doc_number == number.number)
         ).execute()

@@ -672,7 +672,7 @@ def mark_closed(ctx: Any) -> None:
     if doc.doc_number:
         number = Number.get_or_none(Number.number == doc.doc_number)
         if number is not None and not number.voided:
-            numbering.void(ctx.app, number, "文件已终止办理", ctx.actor or doc.drafter)
+            numbering.void(ctx.app, number, "文件已终止办理", ctx.actor or doc.drafter, closing=True)
     Document.update(state="closed").where(Document.id == doc.id).execute()
 
 

@@ -18,7 +18,7 @@ from officium.core.notifications import Notification
 from officium.plugins.docs_incoming.models import IncomingDocument
 from officium.plugins.docs_incoming.service import incoming_for_source
 from officium.plugins.docs_outgoing import sealing
-from officium.plugins.docs_outgoing.models import Distribution, Document
+from officium.plugins.docs_outgoing.models import Distribution, Document, Number
 from officium.plugins.seals import service as seals
 from officium.plugins.seals.models import UseRequest
 from tests.plugins.docs_outgoing.conftest import approve, step_of, to_issue
@@ -176,6 +176,11 @@ def test_internal_distribution_arrives_in_the_units_incoming_then_issue_and_arch
         Distribution.select().where(Distribution.document == doc_id, Distribution.kind == "internal").count()
         == 2
     )
+    # the units registered it under its 文号: that number can no longer be voided from under them
+    number = Number.get(Number.number == doc.doc_number)
+    voided = wenshu.post(f"/docs_outgoing/numbers/{number.id}/void", data={"reason": "代字选错"})
+    assert voided.status_code == 303 and "文件已分发" in wenshu.get(voided.headers["location"]).text
+    assert not Number.get_by_id(number.id).voided and Document.get_by_id(doc_id).doc_number == doc.doc_number
 
     approve(wenshu, doc_id, "wenshu", "核发。")
     doc = Document.get_by_id(doc_id)
