@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from officium.plugins.docs_outgoing import body
 from officium.plugins.docs_outgoing.models import Document, Version
 from officium.testing import add_user
@@ -104,6 +106,10 @@ def test_the_list_form_and_print_pages(bureau, browsers):
     assert "暂无发文" in browsers("xinren").get("/docs_outgoing/").text
     printed = nigao.get(f"/docs_outgoing/{doc_id}/print")
     assert printed.status_code == 200 and "加急" in printed.text and 'class="gw-h1"' in printed.text
+    # the 12-character 发文机关标志 stays on one line of the 156 mm 版心 (at 36 pt it broke before “件”)
+    assert '<p class="gw-mark gw-fit-12">江南出入境检验检疫局文件</p>' in printed.text
+    css = nigao.get(re.search(r'href="(/static/docs_outgoing/docs_outgoing\.css[^"]*)"', printed.text)[1])
+    assert css.status_code == 200 and ".gongwen .gw-fit-12 { font-size: 33pt; }" in css.text
     bad = nigao.post(
         "/docs_outgoing/new", data=dict(DRAFT) | {"title": "", "doc_type": "简报", "time_limit": "3月"}
     )
