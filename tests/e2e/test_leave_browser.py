@@ -54,6 +54,11 @@ def test_live_day_count_and_filing(live_app, live_server, page):
     page.get_by_text("请假申请已提交，等待审批。").wait_for()
     leave = LeaveRequest.get()
     assert (leave.days, leave.end_half) == (5.5, "am")
+    # printed, the request keeps its facts and drops the action cards
+    cancel = page.get_by_role("heading", name="撤销请假")
+    assert cancel.is_visible()
+    page.emulate_media(media="print")
+    assert page.get_by_role("heading", name="邱峰的事假申请").is_visible() and cancel.is_hidden()
 
 
 def test_a_late_count_never_overwrites_the_current_one(live_app, live_server, page):
