@@ -1,0 +1,385 @@
+"""Object-level access over the id routes of the document modules (收文, 发文, 印章, 休假, 公告, 邮件, 查询).
+
+Owner B (人事处 clerk) makes one private record of every kind each id route takes; intruder A has the same
+roles in another unit and sees none of them.  Every id route of these plugins — page and API, GET and
+POST, attachment downloads and previews, print views, versions, diffs and exports — is called as A with
+B's ids and must answer 404 (for a record A may not see) and change nothing.  A route missing from
+``KINDS`` fails the test, so a new id route has to be classified here.  A's lists and counts must not show
+B's records either.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from officium.core.db import write_transaction
+from officium.testing import add_unit, add_user, app_client, close_site, login, make_site
+
+PLUGINS = ["docs_incoming", "docs_outgoing", "seals", "leave", "bulletin", "mail", "search"]
+MARK = "机密测绘"  # a word only B's records contain (an ordinary word: not a 涉密 marking)
+
+#: path-parameter kind of every id route of these plugins: which of B's records fills ``{id}`` (and the
+#: second parameter).  "shared" routes answer every signed-in user by design (the seal register).
+KINDS: dict[str, tuple[str, ...]] = {
+    "/docs_incoming/": ("incoming", "incoming_file"),
+    "/api/v1/docs_incoming/documents/": ("incoming", "incoming_file"),
+    "/docs_outgoing/prefixes/": ("prefix",),
+    "/docs_outgoing/numbers/": ("number",),
+    "/api/v1/docs_outgoing/prefixes/": ("prefix",),
+    "/api/v1/docs_outgoing/numbers/": ("number",),
+    "/docs_outgoing/": ("outgoing", "outgoing_file"),
+    "/api/v1/docs_outgoing/documents/": ("outgoing", "outgoing_file"),
+    "/seals/requests/": ("seal_request",),
+    "/api/v1/seals/requests/": ("seal_request",),
+    "/seals/": ("seal",),
+    "/api/v1/seals/seals/": ("seal",),
+    "/leave/admin/": ("leave_admin",),
+    "/leave/": ("leave", "leave_file"),
+    "/api/v1/leave/": ("leave_admin",),
+    "/api/v1/leave/requests/": ("leave", "leave_file"),
+    "/bulletin/columns/": ("column",),
+    "/api/v1/bulletin/columns/": ("column",),
+    "/bulletin/": ("announcement", "announcement_file"),
+    "/api/v1/bulletin/announcements/": ("announcement", "announcement_file"),
+    "/mail/manage/folders/": ("folder",),
+    "/mail/manage/labels/": ("label",),
+    "/mail/manage/groups/": ("group",),
+    "/api/v1/mail/folders/": ("folder",),
+    "/api/v1/mail/labels/": ("label",),
+    "/api/v1/mail/groups/": ("group",),
+    "/mail/": ("mail", "mail_file"),
+    "/api/v1/mail/messages/": ("mail", "mail_file"),
+    "/search/saved/": ("saved",),
+    "/api/v1/search/saved/": ("saved",),
+}
+#: Routes every signed-in user may open for any record (with why), and admin-only routes A lacks the
+#: permission for (refused with 403 before any record is looked up).
+SHARED = {
+    "/seals/{id:int}": "印章登记 (name, unit, custodian) is public inside the bureau",
+    "/seals/{id:int}/image.png": "the seal's picture, shown on the register",
+    "/api/v1/seals/seals/{id:int}": "the register's API twin",
+    "/api/v1/seals/seals/{id:int}/image": "the register's API twin",
+    "/seals/{id:int}/request": "any 综合人员 may ask to use a seal; its custodian decides",
+}
+
+
+def kind_of(path: str) -> tuple[str, ...]:
+    for prefix in sorted(KINDS, key=len, reverse=True):
+        if path.startswith(prefix):
+            return KINDS[prefix]
+    raise AssertionError(f"{path}: id route not classified in KINDS")
+
+
+def _pdf() -> bytes:
+    return (
+        b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+        b"trailer<</Root 1 0 R>>\n%%EOF\n"
+    )
+
+
+class Caller:
+    """A signed-in browser: ``api`` sends JSON with the session's CSRF token, ``form`` posts a form."""
+
+    def __init__(self, client, csrf):
+        self.client, self.csrf = client, csrf
+
+    def api(self, method: str, url: str, body: Any = None):
+        return self.client.request(method, url, json=body, headers={"X-CSRF-Token": self.csrf})
+
+    def made(self, url: str, body: Any) -> dict[str, Any]:
+        answer = self.api("POST", url, body)
+        assert answer.status_code in (200, 201), (url, answer.text)
+        return answer.json()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    from argon2 import PasswordHasher
+
+    from officium.core import files
+    from officium.core.identity.models import User
+    from officium.plugins.seals import service as seals
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            "officium.core.identity.passwords._HASHER",
+            PasswordHasher(time_cost=1, memory_cost=64, parallelism=1),
+        )
+        app = make_site(tmp_path_factory.mktemp("object_access"), plugins=PLUGINS)
+        ju = add_unit(app, "JU", "江南局", kind="bureau")
+        rsc = add_unit(app, "RSC", "人事处", parent=ju)
+        fgc = add_unit(app, "FGC", "法规处", parent=ju)
+        owner = add_user(app, "owner", name="乙处员", unit=rsc, roles=["clerk"])
+        peer = add_user(app, "peer", name="丙处员", unit=rsc)
+        keeper = add_user(app, "keeper", name="保管人", unit=rsc)
+        add_user(app, "chief", name="处长", unit=rsc, roles=["leader"])
+        add_user(app, "boss", name="局长", unit=ju, roles=["leader"])
+        intruder = add_user(app, "intruder", name="甲处员", unit=fgc, roles=["clerk"])
+        User.update(password_expires_at=None).execute()
+    running = app_client(app)
+    b_client = running.__enter__()
+    b = Caller(b_client, login(b_client, "owner"))
+    ids: dict[str, list[Any]] = {}
+
+    def attach(plugin: str, owner_type: str, owner_id: Any, kind: str) -> None:
+        with write_transaction(app.db):
+            saved = files.save_upload(
+                app, (f"{MARK}.pdf", _pdf()), owner=(plugin, owner_type, owner_id), user=owner
+            )
+        ids.setdefault(kind, []).append(saved.id)
+
+    # 收文 registered by B in 人事处
+    incoming = b.made(
+        "/api/v1/docs_incoming/documents",
+        {
+            "from_unit": "国家市场监督管理总局",
+            "doc_number": "市监办函〔2026〕100号",
+            "title": f"关于{MARK}的函",
+            "doc_type": "函",
+            "urgency": "normal",
+            "classification": "非涉密",
+        },
+    )
+    ids["incoming"] = [incoming["id"]]
+    attach("docs_incoming", "document", incoming["id"], "incoming_file")
+    # 发文 drafted by B
+    outgoing = b.made(
+        "/api/v1/docs_outgoing/documents",
+        {
+            "doc_type": "通知",
+            "direction": "down",
+            "urgency": "normal",
+            "title": f"关于{MARK}的通知",
+            "main_to": "各处室",
+            "body": "一、总体要求\n做好工作。",
+            "issuer_name": "江南局",
+            "countersign_mode": "none",
+        },
+    )
+    ids["outgoing"] = [outgoing["id"]]
+    b.made(f"/api/v1/docs_outgoing/documents/{outgoing['id']}", {"main_to": "局领导"})  # version 2
+    attach("docs_outgoing", "attachment", outgoing["id"], "outgoing_file")
+    # 用印申请 by B on a seal kept by someone else
+    with write_transaction(app.db):
+        from datetime import date
+
+        seal = seals.create_seal(
+            app,
+            seals.SealInput(
+                unit=rsc,
+                name="人事处印章",
+                kind="部门章",
+                custodian=keeper,
+                valid_from=date(2020, 1, 1),
+                valid_until=date(2099, 12, 31),
+            ),
+            keeper,
+        )
+    ids["seal"] = [seal.id]
+    use = b.made(
+        "/api/v1/seals/requests",
+        {
+            "seal": seal.id,
+            "reason": f"{MARK}报送",
+            "title": f"{MARK}",
+            "pdf": base64.b64encode(_pdf()).decode(),
+        },
+    )
+    ids["seal_request"] = [use["id"]]
+    # 休假 requested by B
+    leave = b.made(
+        "/api/v1/leave/requests",
+        {"leave_type": "personal", "start_date": "2026-06-01", "end_date": "2026-06-02", "reason": MARK},
+    )
+    ids["leave"] = [leave["id"]]
+    attach("leave", "request", leave["id"], "leave_file")
+    ids["leave_admin"] = ["owner"]
+    # 公告 drafted (not sent) by B
+    columns = b.api("GET", "/api/v1/bulletin/columns").json()
+    column = next(
+        c for c in (columns["items"] if isinstance(columns, dict) else columns) if c.get("may_publish", True)
+    )
+    announcement = b.made(
+        "/api/v1/bulletin/announcements",
+        {"column": column["id"], "title": f"{MARK}公告", "body": f"<p>{MARK}</p>"},
+    )
+    ids["announcement"] = [announcement["id"]]
+    ids["column"] = [column["id"]]
+    attach("bulletin", "announcement", announcement["id"], "announcement_file")
+    # 邮件: B sends one to a colleague in 人事处 and keeps one draft; a folder, a label and a group
+    sent = b.made("/api/v1/mail/messages", {"to": "peer", "subject": f"{MARK}邮件", "body": f"<p>{MARK}</p>"})
+    draft = b.made("/api/v1/mail/drafts", {"to": "peer", "subject": f"{MARK}草稿", "body": MARK})
+    ids["mail"] = [sent["id"], draft["id"]]
+    from officium.plugins.mail.models import Copy
+
+    for message_id in {c.message_id for c in Copy.select()}:
+        attach("mail", "message", message_id, "mail_file")
+    ids["mail"] += [c.id for c in Copy.select()]
+    ids["folder"] = [b.made("/api/v1/mail/folders", {"name": MARK})["id"]]
+    ids["label"] = [b.made("/api/v1/mail/labels", {"name": MARK})["id"]]
+    ids["group"] = [b.made("/api/v1/mail/groups", {"name": MARK, "members": "peer"})["id"]]
+    # 保存的查询
+    ids["saved"] = [b.made("/api/v1/search/saved", {"name": MARK, "query": f"q={MARK}"})["id"]]
+    # one event-loop thread (hence one database connection) for both browsers
+    a_client = TestClient(b_client.app, base_url=str(b_client.base_url))
+    a_client.portal = b_client.portal
+    a = Caller(a_client, login(a_client, "intruder"))
+    yield SimpleNamespace(app=app, a=a, b=b, ids=ids, owner=owner, peer=peer, intruder=intruder)
+    b_client.portal.call(app.db.close)
+    running.__exit__(None, None, None)
+    close_site(app)
+
+
+#: Permissions A does not hold: their routes are refused (403) before any record is looked up.
+NOT_HELD = {"docs_outgoing.manage", "docs_incoming.manage", "seals.manage", "leave.admin", "bulletin.manage"}
+
+
+def id_routes(app) -> list[tuple[str, str, str]]:
+    """(url pattern, method, permission) of every route of PLUGINS that takes a path parameter."""
+    found = []
+    for plugin in PLUGINS:
+        for page in app.registry.pages.get(plugin, []):
+            found += [(f"/{plugin}{page.path}", m, page.permission) for m in page.methods]
+        for api in app.registry.apis.get(plugin, []):
+            found += [(f"/api/v1/{plugin}{api.path}", m, api.permission) for m in api.methods]
+    return [route for route in found if "{" in route[0]]
+
+
+def urls(path: str, ids: dict[str, list[Any]]) -> list[str]:
+    kinds = kind_of(path)
+    params = re.findall(r"{(\w+)(?::\w+)?}", path)
+    first = ids.get(kinds[0], [1])
+    second = ids.get(kinds[1], [1]) if len(kinds) > 1 else [1]
+    made = []
+    for value in first:
+        for other in second if len(params) > 1 else [None]:
+            url = re.sub(r"{\w+(?::\w+)?}", str(value), path, count=1)
+            if other is not None:
+                url = re.sub(r"{\w+(?::\w+)?}", str(other), url, count=1)
+            made.append(url)
+    return made
+
+
+def rows(app) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the plugins' tables and of the attachments, to prove that nothing changed."""
+    from officium.core.files import Attachment
+
+    tables = {"core_attachment": sorted(Attachment.select().tuples())}
+    for plugin in PLUGINS:
+        for model in app.registry.models.get(plugin, []):
+            tables[model._meta.table_name] = sorted(model.select().tuples(), key=repr)
+    return tables
+
+
+def test_every_id_route_answers_404_for_anothers_record(world):
+    app, a = world.app, world.a
+    routes = id_routes(app)
+    assert len(routes) > 120
+    before = rows(app)
+    refused = []
+    for path, method, permission in routes:
+        if path in SHARED:
+            continue
+        for url in urls(path, world.ids):
+            for query in ("", "?inline=1", "?download=1", "?a=1&b=2") if method == "GET" else ("",):
+                if url.startswith("/api/"):
+                    answer = a.api(method, url + query, {"status": "x", "title": "改", "opinion": "同意"})
+                else:
+                    answer = a.client.request(
+                        method,
+                        url + query,
+                        data=None
+                        if method == "GET"
+                        else {"csrf_token": a.csrf, "title": "改", "opinion": "同意"},
+                        follow_redirects=False,
+                    )
+                expected = (403, 404) if permission in NOT_HELD else (404,)
+                if answer.status_code not in expected:
+                    refused.append((method, url + query, answer.status_code))
+    assert refused == [], "\n".join(map(str, refused))
+    assert rows(app) == before
+
+
+def test_the_shared_routes_are_really_shared(world):
+    a, seal = world.a, world.ids["seal"][0]
+    for path in SHARED:
+        assert a.client.get(path.replace("{id:int}", str(seal))).status_code == 200, path
+
+
+def test_the_owner_reaches_the_same_ids(world):
+    """The ids the intruder was refused are real: the owner opens every one of them."""
+    b, ids = world.b, world.ids
+    mail_copy = ids["mail"][2]  # B's own copy of the sent message
+    for url in (
+        f"/docs_incoming/{ids['incoming'][0]}",
+        f"/docs_incoming/{ids['incoming'][0]}/print",
+        f"/docs_incoming/{ids['incoming'][0]}/files/{ids['incoming_file'][0]}",
+        f"/api/v1/docs_incoming/documents/{ids['incoming'][0]}",
+        f"/docs_outgoing/{ids['outgoing'][0]}",
+        f"/docs_outgoing/{ids['outgoing'][0]}/print",
+        f"/docs_outgoing/{ids['outgoing'][0]}/versions",
+        f"/docs_outgoing/{ids['outgoing'][0]}/files/{ids['outgoing_file'][0]}",
+        f"/api/v1/docs_outgoing/documents/{ids['outgoing'][0]}/diff?a=1&b=2",
+        f"/seals/requests/{ids['seal_request'][0]}",
+        f"/seals/requests/{ids['seal_request'][0]}/document.pdf",
+        f"/leave/{ids['leave'][0]}",
+        f"/leave/{ids['leave'][0]}/documents/{ids['leave_file'][0]}",
+        f"/bulletin/{ids['announcement'][0]}",
+        f"/bulletin/{ids['announcement'][0]}/versions",
+        f"/bulletin/{ids['announcement'][0]}/files/{ids['announcement_file'][0]}",
+        f"/mail/{mail_copy}",
+        f"/api/v1/mail/messages/{mail_copy}",
+    ):
+        assert b.client.get(url).status_code == 200, url
+
+
+TITLES = (f"关于{MARK}的函", f"关于{MARK}的通知", f"{MARK}公告", f"{MARK}邮件", f"{MARK}草稿", f"{MARK}报送")
+
+
+def _text(answer) -> str:
+    kind = answer.headers.get("content-type", "")
+    if "spreadsheetml" in kind:
+        import io
+
+        import openpyxl
+
+        book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
+        return "\n".join(str(v) for sheet in book for row in sheet.iter_rows(values_only=True) for v in row)
+    return answer.text if kind.startswith(("text/", "application/json")) else ""
+
+
+def test_lists_counts_and_search_do_not_show_anothers_records(world):
+    app, a = world.app, world.a
+    leaked = []
+    checked = 0
+    lists = [("/", "GET"), ("/todo", "GET")]
+    for plugin in PLUGINS:
+        lists += [
+            (f"/{plugin}{p.path}", "GET") for p in app.registry.pages.get(plugin, []) if "GET" in p.methods
+        ]
+        lists += [
+            (f"/api/v1/{plugin}{p.path}", "GET")
+            for p in app.registry.apis.get(plugin, [])
+            if "GET" in p.methods
+        ]
+    for path, _ in lists:
+        if "{" in path:
+            continue
+        for query in ("", f"?q={MARK}", f"?q={MARK}&box=sent", f"?q={MARK}&scope=all", "?box=drafts"):
+            answer = a.client.get(path + query)
+            if answer.status_code != 200:
+                continue
+            checked += 1
+            text = _text(answer)
+            leaked += [(path + query, title) for title in TITLES if title in text]
+    assert checked > 40
+    assert leaked == []
+    # the owner's side of the same lists does show them (the check above can fail)
+    b_text = world.b.client.get(f"/search/?q={MARK}").text + world.b.client.get("/mail/?box=sent").text
+    assert f"{MARK}邮件" in b_text
