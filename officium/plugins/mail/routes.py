@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from officium import Page
-from officium.core import files, secrecy
+from officium.core import files, richtext, secrecy
 from officium.core.db import write_transaction
 from officium.core.identity.models import User
 from officium.core.web.views import flash, page_of, redirect, render
@@ -206,6 +206,9 @@ def compose(request: Request) -> Response:
     else:
         form = request.state.form
         values = {k: v for k, v in form.items() if k != "attachments"}
+        if "<" in str(values.get("body", "")):
+            # shown again on a refusal: mail.js loads the textarea's HTML into the live editor
+            values["body"] = richtext.sanitize_html(str(values["body"]))
         send = form.get("action") != "save"
         try:
             draft = forms.draft_of(request)
