@@ -22,6 +22,8 @@ LABELS = {
     "classification": "密级",
     "secrecy_period": "保密期限",
     "attachments": "附件",
+    "result": "办理结果",
+    "reply": "答复内容",
 }
 FIELD_OF_LABEL = {label: name for name, label in LABELS.items()}
 
@@ -38,6 +40,11 @@ def findings(data: Mapping[str, str], files: Iterable[tuple[str, bytes]] = ()) -
     texts = {LABELS[name]: str(data.get(name, "")) for name in ("title", "from_unit", "doc_number", "note")}
     found += secrecy.scan(texts, list(files))
     return found
+
+
+def text_findings(name: str, text: str) -> list[secrecy.Finding]:
+    """The marks in one text written on a registered document (办理结果, 答复)."""
+    return secrecy.scan({LABELS[name]: text})
 
 
 def field_of(finding: secrecy.Finding) -> str:

@@ -309,13 +309,16 @@ def _act(request: Request, action: Callable[[IncomingDocument], Any], done: str)
         flash(request, exc.message, "bad")
         return redirect(document.url)
     except (IncomingError, WorkflowError) as exc:
+        refused = isinstance(exc, service.SecrecyRefused)
+        if refused:
+            secrecy.record_refusal(request, PLUGIN_NAME, exc.findings)
         fields = getattr(exc, "fields", None) or (
             {exc.field: exc.message} if getattr(exc, "field", "") else {}
         )
         errors = dict(fields)
         errors.setdefault("", exc.message)
         context = _show_context(request, IncomingDocument.get_by_id(document.id), errors)
-        return render(request, "docs_incoming/show.html", status_code=400, **context)
+        return render(request, "docs_incoming/show.html", status_code=422 if refused else 400, **context)
     flash(request, done)
     return redirect(document.url)
 
@@ -513,8 +516,6 @@ def _api_document(request: Request) -> IncomingDocument:
     return document
 
 
-
-
 def _api_run(request: Request, action: Callable[[], Any]) -> Any:
     try:
         return _run(request, action)
@@ -522,6 +523,9 @@ def _api_run(request: Request, action: Callable[[], Any]) -> Any:
         raise ApiError(409, "conflict", exc.message) from exc
     except service.DuplicateFound as exc:
         raise ApiError(409, "duplicate", exc.message, fields=exc.fields) from exc
+    except service.SecrecyRefused as exc:
+        secrecy.record_refusal(request, PLUGIN_NAME, exc.findings)
+        raise ApiError(422, "classified", exc.message, fields=exc.fields) from exc
     except IncomingError as exc:
         raise ApiError(400, "invalid", exc.message, fields=exc.fields or None) from exc
     except WorkflowError as exc:

@@ -760,6 +760,9 @@ def conclude(
         raise IncomingError("请填写办理结果。", {"result": "请填写办理结果。"})
     if len(result) > TEXT_MAX:
         raise IncomingError("办理结果太长。", {"result": f"办理结果不能超过 {TEXT_MAX} 个字。"})
+    found = guard.text_findings("result", result)
+    if found:
+        raise SecrecyRefused(found)
     IncomingDocument.update(result=result).where(IncomingDocument.id == document.id).execute()
     engine.approve(app, item.id, actor, opinion=result, request=request)
     document = _reload(document)
@@ -812,6 +815,9 @@ def reply(
         raise IncomingError("请填写答复内容。", {"reply": "请填写答复内容。"})
     if len(text) > TEXT_MAX:
         raise IncomingError("答复内容太长。", {"reply": f"答复内容不能超过 {TEXT_MAX} 个字。"})
+    found = guard.text_findings("reply", text)
+    if found:
+        raise SecrecyRefused(found)
     document.reply = text
     document.replied_at = app.clock()
     document.save()
