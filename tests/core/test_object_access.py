@@ -120,6 +120,7 @@ def world(tmp_path_factory):
         keeper = add_user(app, "keeper", name="保管人", unit=rsc)
         add_user(app, "chief", name="处长", unit=rsc, roles=["leader"])
         add_user(app, "boss", name="局长", unit=ju, roles=["leader"])
+        add_user(app, "fgcchief", name="法规处长", unit=fgc, roles=["leader"])
         intruder = add_user(app, "intruder", name="甲处员", unit=fgc, roles=["clerk"])
         User.update(password_expires_at=None).execute()
     running = app_client(app)
@@ -383,3 +384,80 @@ def test_lists_counts_and_search_do_not_show_anothers_records(world):
     # the owner's side of the same lists does show them (the check above can fail)
     b_text = world.b.client.get(f"/search/?q={MARK}").text + world.b.client.get("/mail/?box=sent").text
     assert f"{MARK}邮件" in b_text
+
+
+def test_an_attachment_is_served_only_under_its_own_record(world):
+    """A opens a record of A's own with the id of B's attachment in the URL: 404, never B's file."""
+    from officium.core import files
+
+    app, a, ids = world.app, world.a, world.ids
+    own = {}
+    own["incoming"] = a.made(
+        "/api/v1/docs_incoming/documents",
+        {
+            "from_unit": "海关总署",
+            "doc_number": "署办函〔2026〕7号",
+            "title": "关于例行检查的函",
+            "doc_type": "函",
+            "urgency": "normal",
+            "classification": "非涉密",
+        },
+    )["id"]
+    own["outgoing"] = a.made(
+        "/api/v1/docs_outgoing/documents",
+        {
+            "doc_type": "通知",
+            "direction": "down",
+            "urgency": "normal",
+            "title": "关于例行检查的通知",
+            "main_to": "各处室",
+            "body": "一、要求\n按时完成。",
+            "issuer_name": "江南局",
+            "countersign_mode": "none",
+        },
+    )["id"]
+    sent = a.made("/api/v1/mail/messages", {"to": "peer", "subject": "例行邮件", "body": "<p>正文</p>"})
+    own["mail"] = sent["id"]
+    own["leave"] = a.made(
+        "/api/v1/leave/requests",
+        {"leave_type": "personal", "start_date": "2026-07-01", "end_date": "2026-07-01", "reason": "事假"},
+    )["id"]
+    column = ids["column"][0]
+    own["announcement"] = a.made(
+        "/api/v1/bulletin/announcements", {"column": column, "title": "例行公告", "body": "<p>正文</p>"}
+    )["id"]
+    # A's own records each have a file of their own, which A can download (the URLs below are right)
+    with write_transaction(app.db):
+        for plugin, owner_type, key in (
+            ("docs_incoming", "document", "incoming"),
+            ("docs_outgoing", "attachment", "outgoing"),
+            ("leave", "request", "leave"),
+            ("bulletin", "announcement", "announcement"),
+        ):
+            mine = files.save_upload(
+                app, ("本人.pdf", _pdf()), owner=(plugin, owner_type, own[key]), user=world.intruder
+            )
+            own[f"{key}_file"] = mine.id
+    assert a.client.get(f"/docs_incoming/{own['incoming']}/files/{own['incoming_file']}").status_code == 200
+    assert a.client.get(f"/docs_outgoing/{own['outgoing']}/files/{own['outgoing_file']}").status_code == 200
+    assert a.client.get(f"/leave/{own['leave']}/documents/{own['leave_file']}").status_code == 200
+    assert (
+        a.client.get(f"/bulletin/{own['announcement']}/files/{own['announcement_file']}").status_code == 200
+    )
+    every_file = [i for key in ids if key.endswith("_file") for i in ids[key]]
+    for template in (
+        "/docs_incoming/{}/files/{}",
+        "/api/v1/docs_incoming/documents/{}/files/{}",
+    ):
+        for file_id in every_file:
+            assert a.client.get(template.format(own["incoming"], file_id)).status_code == 404
+    for file_id in every_file:
+        assert a.client.get(f"/docs_outgoing/{own['outgoing']}/files/{file_id}").status_code == 404
+        for url in (
+            f"/mail/{own['mail']}/files/{file_id}",
+            f"/leave/{own['leave']}/documents/{file_id}",
+            f"/bulletin/{own['announcement']}/files/{file_id}",
+            f"/api/v1/bulletin/announcements/{own['announcement']}/files/{file_id}",
+        ):
+            for query in ("", "?inline=1"):
+                assert a.client.get(url + query).status_code == 404, url
