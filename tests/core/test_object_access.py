@@ -39,7 +39,10 @@ KINDS: dict[str, tuple[str, ...]] = {
     "/api/v1/seals/requests/": ("seal_request",),
     "/seals/": ("seal",),
     "/api/v1/seals/seals/": ("seal",),
-    "/leave/admin/": ("leave_admin",),
+    "/leave/admin/people/": ("leave_admin",),
+    "/leave/admin/": ("leave_rule",),
+    "/api/v1/leave/rules/": ("leave_rule",),
+    "/api/v1/leave/types/": ("leave_type",),
     "/leave/": ("leave", "leave_file"),
     "/api/v1/leave/": ("leave_admin",),
     "/api/v1/leave/requests/": ("leave", "leave_file"),
@@ -201,6 +204,7 @@ def world(tmp_path_factory):
     ids["leave"] = [leave["id"]]
     attach("leave", "request", leave["id"], "leave_file")
     ids["leave_admin"] = ["owner"]
+    ids["leave_type"] = ["personal"]
     # 公告 drafted (not sent) by B
     columns = b.api("GET", "/api/v1/bulletin/columns").json()
     column = next(
@@ -461,3 +465,37 @@ def test_an_attachment_is_served_only_under_its_own_record(world):
         ):
             for query in ("", "?inline=1"):
                 assert a.client.get(url + query).status_code == 404, url
+
+
+def test_every_unsafe_route_of_these_modules_checks_the_csrf_token(world):
+    """The owner's own records, the owner's session: without the token, or from another site, every POST of
+    these modules (pages and API) is refused with 403 and changes nothing."""
+    app, b = world.app, world.b
+    before = rows(app)
+    unsafe = []
+    for plugin in PLUGINS:
+        unsafe += [(f"/{plugin}{p.path}", m) for p in app.registry.pages.get(plugin, []) for m in p.methods]
+        unsafe += [
+            (f"/api/v1/{plugin}{p.path}", m) for p in app.registry.apis.get(plugin, []) for m in p.methods
+        ]
+    unsafe = [(path, method) for path, method in unsafe if method not in ("GET", "HEAD")]
+    assert len(unsafe) > 100
+    wrong = []
+    for path, method in unsafe:
+        url = urls(path, world.ids)[0] if "{" in path else path
+        body = {"title": "改", "subject": "改", "to": "peer", "body": "改", "opinion": "同意"}
+        attempts = (
+            ({}, None),  # no token at all
+            ({"X-CSRF-Token": "0" * 43}, None),  # a made-up token
+            ({"X-CSRF-Token": b.csrf, "Origin": "https://evil.example"}, None),  # another site
+            ({"X-CSRF-Token": b.csrf, "Sec-Fetch-Site": "cross-site"}, None),
+        )
+        for headers, _ in attempts:
+            if url.startswith("/api/"):
+                answer = b.client.request(method, url, json=body, headers=headers)
+            else:
+                answer = b.client.request(method, url, data=body, headers=headers, follow_redirects=False)
+            if answer.status_code != 403:
+                wrong.append((method, url, headers, answer.status_code))
+    assert wrong == [], "\n".join(map(str, wrong))
+    assert rows(app) == before
