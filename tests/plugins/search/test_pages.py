@@ -100,3 +100,10 @@ def test_empty_states(office):
     assert "请输入查询内容" in blank and hits(blank) == []
     none = office.as_("wu").get("/search/?q=不存在的词语组合").text
     assert "没有找到符合条件的文件" in none
+
+
+def test_the_page_stylesheet_is_served(office):
+    page = office.as_("wu").get("/search/?q=休假").text
+    assert "/static/search/search.css" in page
+    css = office.as_("wu").get("/static/search/search.css")
+    assert css.status_code == 200 and ".hit mark" in css.text
