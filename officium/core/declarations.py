@@ -14,6 +14,7 @@ from officium.core.identity.models import (
 from officium.core.identity.people import PersonIndex
 from officium.core.identity.tokens import ApiToken
 from officium.core.registry import AUTHENTICATED, Job, MenuItem, Permission, Role
+from officium.core.search import models as search_models
 from officium.core.workcalendar import CalendarOverride
 from officium.core.workflow.models import ActionLog, Instance, WorkItem
 
@@ -36,6 +37,7 @@ MODELS = [
     *notifications.MODELS,
     *jobs.MODELS,
     *files.MODELS,
+    *search_models.MODELS,
 ]
 
 #: 三员 (three separated administrators) first, then the roles every unit has.

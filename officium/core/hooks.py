@@ -3,14 +3,13 @@
 from officium import hookimpl
 from officium.core import declarations, jobs, notification_pages, ops_pages, pages
 from officium.core.admin import routes as admin_routes
-from officium.core.search import models as search_models
 from officium.core.workflow import reassign, todo
 from officium.core.workflow import routes as workflow_routes
 
 
 @hookimpl
 def register_models(app):
-    return [*declarations.MODELS, *search_models.MODELS]
+    return declarations.MODELS
 
 
 @hookimpl
