@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from html.parser import HTMLParser
 from types import SimpleNamespace
 from typing import Any
 
@@ -499,3 +500,106 @@ def test_every_unsafe_route_of_these_modules_checks_the_csrf_token(world):
                 wrong.append((method, url, headers, answer.status_code))
     assert wrong == [], "\n".join(map(str, wrong))
     assert rows(app) == before
+
+
+XSS = (
+    '<script>alert("x1")</script><img src=x onerror=alert("x2")><a href="javascript:alert(\'x3\')">链接</a>'
+    '<svg onload=alert("x4")></svg><iframe src="https://evil.example"></iframe><p style="x" onclick="alert(5)">测绘防护正文</p>'
+)
+
+
+class _Active(HTMLParser):
+    """Markup that would run: inline scripts, event handlers, javascript: URLs, embedded SVG and frames."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "script" and not values.get("src"):
+            self.found.append("<script>")
+        if tag in ("svg", "iframe", "object", "embed"):
+            self.found.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.found.append(f"{tag} {name}")
+            if name in ("href", "src", "action") and (value or "").strip().lower().startswith("javascript:"):
+                self.found.append(f"{tag} {name}={value}")
+
+    def handle_data(self, data: str) -> None:
+        if self.lasttag == "script" and "alert(" in data:
+            self.found.append("script text")
+
+
+def _executable(html: str) -> list[str]:
+    parser = _Active()
+    parser.feed(html)
+    return parser.found
+
+
+def test_stored_markup_never_comes_back_executable(world):
+    """A payload corpus in the subjects, titles and bodies of 邮件, 公告, 发文 and 收文, read back on every page that
+    shows them (the record, print view, versions, lists, search with highlighting)."""
+    b = world.b
+    title = '测绘防护<script>alert("t")</script><img src=x onerror=alert(1)>'
+    mail = b.made("/api/v1/mail/messages", {"to": "peer", "subject": title, "body": XSS})
+    notice = b.made(
+        "/api/v1/bulletin/announcements", {"column": world.ids["column"][0], "title": title, "body": XSS}
+    )
+    outgoing = b.made(
+        "/api/v1/docs_outgoing/documents",
+        {
+            "doc_type": "通知",
+            "direction": "down",
+            "urgency": "normal",
+            "title": title,
+            "main_to": "各处室",
+            "body": XSS,
+            "issuer_name": "江南局",
+            "countersign_mode": "none",
+        },
+    )
+    b.made(f"/api/v1/docs_outgoing/documents/{outgoing['id']}", {"body": XSS + "\n" + title})
+    incoming = b.made(
+        "/api/v1/docs_incoming/documents",
+        {
+            "from_unit": title,
+            "doc_number": "市监办函〔2026〕300号",
+            "title": title,
+            "doc_type": "函",
+            "urgency": "normal",
+            "classification": "非涉密",
+            "note": XSS,
+        },
+    )
+    pages = [
+        f"/mail/{mail['id']}",
+        "/mail/?box=sent",
+        f"/mail/compose?draft={mail['id']}",
+        f"/bulletin/{notice['id']}",
+        f"/bulletin/{notice['id']}/edit",
+        "/bulletin/mine",
+        f"/docs_outgoing/{outgoing['id']}",
+        f"/docs_outgoing/{outgoing['id']}/print",
+        f"/docs_outgoing/{outgoing['id']}/versions",
+        f"/docs_outgoing/{outgoing['id']}/edit",
+        "/docs_outgoing/",
+        f"/docs_incoming/{incoming['id']}",
+        f"/docs_incoming/{incoming['id']}/print",
+        "/docs_incoming/",
+        "/search/?q=测绘防护",
+        "/",
+    ]
+    found = {}
+    shown = 0
+    for url in pages:
+        answer = b.client.get(url)
+        if answer.status_code != 200:
+            continue
+        shown += "测绘防护" in answer.text
+        bad = _executable(answer.text)
+        if bad:
+            found[url] = bad
+    assert shown >= 10
+    assert found == {}
