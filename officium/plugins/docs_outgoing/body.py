@@ -83,6 +83,17 @@ def to_html(text: str) -> Markup:
     return Markup("\n".join(parts))
 
 
+_ATTACHMENT_NUMBER = re.compile(r"^(?:\d{1,2}\s*[.．、]|[（(]\d{1,2}[）)])\s*")
+
+
+def attachment_names(note: str) -> list[str]:
+    """The 附件说明 as one name a line, without the sequence numbers a drafter typed ("1.", "2、", "（3）"):
+    the 套红 layout numbers them itself (and a single attachment carries no number)."""
+    return [
+        _ATTACHMENT_NUMBER.sub("", line.strip()) or line.strip() for line in note.splitlines() if line.strip()
+    ]
+
+
 def to_plain(text: str) -> str:
     """The body as plain text (search index, 涉密 scan)."""
     return "\n".join(p.text for p in parse(text))

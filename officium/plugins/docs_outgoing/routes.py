@@ -595,6 +595,7 @@ def print_view(request: Request) -> Response:
         "docs_outgoing/print.html",
         doc=doc,
         paragraphs=body_text.parse(doc.body),
+        attachments=body_text.attachment_names(doc.attachment_note),
         signatures=list(doc.signatures.order_by(Signature.id)),
         breadcrumbs=[("局发文", URL), (doc.title, f"{URL}{doc.id}"), ("打印", "")],
     )

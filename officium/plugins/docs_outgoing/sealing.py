@@ -115,7 +115,7 @@ def redhead_document(doc: Document) -> Any:
         title=doc.title,
         main_recipients=doc.main_to,
         body=[Paragraph(p.text, levels[p.kind]) for p in body_text.parse(doc.body)],
-        attachments=[line.strip() for line in doc.attachment_note.splitlines() if line.strip()],
+        attachments=body_text.attachment_names(doc.attachment_note),
         issuer_name=doc.issuer_name,
         date_written=doc.written_date,
         note=doc.remark,

@@ -119,3 +119,20 @@ def test_the_list_form_and_print_pages(bureau, browsers):
     assert wenshu.get("/docs_outgoing/import").status_code == 200
     assert wenshu.get("/docs_outgoing/numbers").status_code == 200
     assert nigao.get("/docs_outgoing/import").status_code == 403
+
+
+def test_attachment_numbers_the_drafter_typed_are_not_doubled(browsers):
+    from tests.plugins.docs_outgoing.test_redhead import text_of
+
+    nigao = browsers("nigao")
+    doc_id = draft(
+        nigao,
+        title="江南出入境检验检疫局关于附件编号的通知",
+        attachment_note="1.口岸业务量统计表\n2、人员编制现状\n（3）联系人名单",
+    )
+    printed = nigao.get(f"/docs_outgoing/{doc_id}/print").text
+    assert "附件：1.口岸业务量统计表" in printed and "2.人员编制现状" in printed and "3.联系人名单" in printed
+    pdf = nigao.get(f"/docs_outgoing/{doc_id}/pdf")
+    text = "".join(text_of(pdf.content)).replace(" ", "")
+    assert "附件：1.口岸业务量统计表" in text and "2.人员编制现状" in text and "3.联系人名单" in text
+    assert "1.1." not in text and "2.2、" not in text and "3.（3）" not in text
