@@ -603,3 +603,69 @@ def test_stored_markup_never_comes_back_executable(world):
             found[url] = bad
     assert shown >= 10
     assert found == {}
+
+
+SECRET = "机密★10年"
+
+
+def test_the_secrecy_guard_covers_every_content_path(world):
+    """A 密级 marking through every page and API that takes content in 收文, 发文, 公告 and 邮件: each is refused
+    (4xx) with a ``<plugin>.secrecy_refused`` audit entry, and the marking is stored nowhere."""
+    from officium.core.audit import AuditEntry
+
+    app, b, ids = world.app, world.b, world.ids
+    incoming = {
+        "from_unit": "国家市场监督管理总局",
+        "doc_number": "市监办函〔2026〕500号",
+        "title": f"关于{SECRET}资料的函",
+        "doc_type": "函",
+        "urgency": "normal",
+        "classification": "非涉密",
+    }
+    outgoing = {
+        "doc_type": "通知",
+        "direction": "down",
+        "urgency": "normal",
+        "title": f"关于{SECRET}资料的通知",
+        "main_to": "各处室",
+        "body": "一、要求\n按时完成。",
+        "issuer_name": "江南局",
+        "countersign_mode": "none",
+    }
+    notice = {"column": ids["column"][0], "title": f"{SECRET}公告", "body": "<p>正文</p>"}
+    mail = {"to": "peer", "subject": f"{SECRET}邮件", "body": "<p>正文</p>"}
+    calls = [
+        ("docs_incoming", "api", "/api/v1/docs_incoming/documents", incoming),
+        ("docs_incoming", "page", "/docs_incoming/new", incoming),
+        ("docs_outgoing", "api", "/api/v1/docs_outgoing/documents", outgoing),
+        (
+            "docs_outgoing",
+            "api",
+            f"/api/v1/docs_outgoing/documents/{ids['outgoing'][0]}",
+            {"title": outgoing["title"]},
+        ),
+        ("docs_outgoing", "page", "/docs_outgoing/new", outgoing),
+        ("bulletin", "api", "/api/v1/bulletin/announcements", notice),
+        ("bulletin", "api", f"/api/v1/bulletin/announcements/{ids['announcement'][0]}/edit", notice),
+        ("bulletin", "page", "/bulletin/new", notice),
+        ("bulletin", "page", f"/bulletin/{ids['announcement'][0]}/edit", notice),
+        ("mail", "api", "/api/v1/mail/messages", mail),
+        ("mail", "api", "/api/v1/mail/drafts", mail),
+        ("mail", "page", "/mail/compose", {**mail, "action": "send"}),
+        ("mail", "page", "/mail/compose", {**mail, "action": "save"}),
+    ]
+    before = rows(app)
+    wrong = []
+    for plugin, kind, url, body in calls:
+        audited = AuditEntry.select().where(AuditEntry.action == f"{plugin}.secrecy_refused").count()
+        if kind == "api":
+            answer = b.api("POST", url, body)
+        else:
+            answer = b.client.post(url, data={**body, "csrf_token": b.csrf}, follow_redirects=False)
+        now = AuditEntry.select().where(AuditEntry.action == f"{plugin}.secrecy_refused").count()
+        if not (400 <= answer.status_code < 500 and now == audited + 1):
+            wrong.append((url, kind, answer.status_code, now - audited))
+    assert wrong == [], "\n".join(map(str, wrong))
+    after = rows(app)
+    assert SECRET not in repr(after)
+    assert after == before
