@@ -232,10 +232,15 @@ def _break(pdf: FPDF, text: str, first_width: float, width: float) -> list[str]:
 
 
 def _balanced(pdf: FPDF, text: str, width: float) -> list[str]:
-    """Break a title into lines of about equal length (the fewest lines that fit ``width``)."""
+    """Break a title into lines of about equal length (the fewest lines that fit ``width``).  A two-line
+    title whose 事由 fits a line of its own breaks before “关于”, so that no word is cut (GB/T 9704 7.3.3:
+    回行时词意完整).  Otherwise the lines are of about equal length."""
     greedy = _break(pdf, text, width, width)
     if len(greedy) < 2:
         return greedy
+    at = text.find("关于")
+    if len(greedy) == 2 and at > 0 and max(_width(pdf, text[:at]), _width(pdf, text[at:])) <= width + 0.01:
+        return [text[:at], text[at:]]
     target = _width(pdf, text) / len(greedy) + _width(pdf, "国") * 0.5
     lines = _break(pdf, text, target, target)
     return lines if len(lines) == len(greedy) else greedy

@@ -303,3 +303,18 @@ def test_minimal_documents_render(seal_png):
     assert len(texts) == 3 and "第12段。" in texts[0] and "第13段。" in texts[1] and "办公室" in texts[1]
     assert "— 2 —" in texts[1]
     assert "抄送：各处室。" in texts[2] and "—" not in texts[2]  # the 版记 page alone carries no number
+
+
+def test_a_two_line_title_breaks_before_guanyu_when_the_rest_fits():
+    """江南出入境检验检疫局关于增加口岸查验人员编制的请示 broke as “……关于增 / 加口岸……”, cutting a word."""
+    pdf = render_pdf(
+        RedheadDocument(
+            title="江南出入境检验检疫局关于增加口岸查验人员编制的请示", body=[Paragraph("正文。")]
+        )
+    )
+    lines = text_of(pdf)[0].splitlines()
+    assert "江南出入境检验检疫局" in lines and "关于增加口岸查验人员编制的请示" in lines
+    # a 事由 too long for one line keeps the balanced break
+    long = "江南出入境检验检疫局关于做好2027年元旦春节期间口岸卫生检疫和安全检查工作的通知"
+    text = text_of(render_pdf(RedheadDocument(title=long, body=[Paragraph("正文。")])))[0]
+    assert "江南出入境检验检疫局" not in text.splitlines()
