@@ -24,6 +24,7 @@ LABELS = {
     "attachments": "附件",
     "result": "办理结果",
     "reply": "答复内容",
+    "reason": "退回理由",
 }
 FIELD_OF_LABEL = {label: name for name, label in LABELS.items()}
 

@@ -664,6 +664,9 @@ def return_to_sender(
         raise IncomingError("请填写退回理由。", {"reason": "请填写退回理由。"})
     if len(reason) > TEXT_MAX:
         raise IncomingError("退回理由太长。", {"reason": f"退回理由不能超过 {TEXT_MAX} 个字。"})
+    found = guard.text_findings("reason", reason)
+    if found:
+        raise SecrecyRefused(found)
     document.status = "returned"
     document.return_reason = reason
     document.reviewed_by = actor

@@ -1,4 +1,4 @@
-"""The 涉密 guard also covers what is written on a 收文 after registration: the 办理结果 (办结) and the 答复,
+"""The 涉密 guard also covers what is written on a 收文 after registration: the 退回理由, the 办理结果 (办结) and the 答复,
 through the API and the pages.  A marked text is refused (422 / the page again), audited, and stored nowhere."""
 
 from __future__ import annotations
@@ -49,3 +49,20 @@ def test_the_result_and_the_reply_are_guarded(site, bureau):
         assert refusals() == before + 4
         assert not IncomingDocument.get_by_id(doc).reply
         assert wu.post_json(f"{API}/{doc}/reply", {"reply": "已函复。"}).json()["reply"] == "已函复。"
+
+
+def test_the_return_reason_is_guarded(site, bureau):
+    with api(site, "wu") as wu:
+        doc = wu.post_json(API, body(doc_number="市监办函〔2026〕901号")).json()["id"]
+        before = refusals()
+        refused = wu.post_json(f"{API}/{doc}/return", {"reason": MARKED})
+        assert refused.status_code == 422 and "reason" in refused.json()["error"]["fields"]
+        page = wu.post(
+            f"/docs_incoming/{doc}/review",
+            data={"csrf_token": session_csrf(wu), "decision": "return", "reason": MARKED},
+        )
+        assert page.status_code == 422 and "涉密" in page.text
+        assert refusals() == before + 2
+        stored = IncomingDocument.get_by_id(doc)
+        assert stored.status == "registered" and not stored.return_reason
+        assert wu.post_json(f"{API}/{doc}/return", {"reason": "文种使用不当。"}).status_code == 200
