@@ -202,6 +202,20 @@ def test_sequential_countersign_opens_one_after_another(site):
     assert refreshed(inst).state == "done"
 
 
+def test_signers_added_in_a_sequential_countersign_take_their_turn_next(site):
+    inst = start(site, "seq")
+    act(site, engine.add_signers, open_items(inst)["jia"].id, site.people["a"], [site.people["c"]])
+    # 丙 waits for 甲 (who added them), 乙 now waits for 丙
+    states = {i.assignee.username: i.state for i in WorkItem.select().where(WorkItem.instance == inst)}
+    assert states == {"jia": "open", "bing": "waiting", "yi": "waiting"}
+    act(site, engine.approve, open_items(inst)["jia"].id, site.people["a"])
+    assert set(open_items(inst)) == {"bing"}
+    act(site, engine.approve, open_items(inst)["bing"].id, site.people["c"])
+    assert set(open_items(inst)) == {"yi"}
+    act(site, engine.approve, open_items(inst)["yi"].id, site.people["b"])
+    assert refreshed(inst).state == "done"
+
+
 def test_the_next_sequential_signer_is_told_and_their_clock_starts_on_their_turn(site, clock):
     from officium.core.notifications import Notification
 

@@ -541,7 +541,20 @@ def add_signers(
     for user in people:
         if user.id in holders:
             raise WorkflowError(f"{user.name} 已在本步骤中。", field="signers")
-        _new_item(app, instance, item.step, user, added=1, days=step.days)
+    if step.mode == "sequence":
+        # in a sequential 会签 the added signers take their turns right after the one who added them, before
+        # the signers still waiting: make room in the order, then queue them
+        WorkItem.update(seq=WorkItem.seq + len(people)).where(
+            (WorkItem.instance == instance)
+            & (WorkItem.step == item.step)
+            & (WorkItem.state == "waiting")
+            & (WorkItem.seq > item.seq)
+        ).execute()
+        for offset, user in enumerate(people, start=1):
+            _new_item(app, instance, item.step, user, state="waiting", seq=item.seq + offset, added=1)
+    else:
+        for user in people:
+            _new_item(app, instance, item.step, user, added=1, days=step.days)
     _log(
         app,
         instance,
