@@ -9,8 +9,8 @@ from typing import Any
 #: How the handlers of a step act.
 MODES = {
     "any": "任一人办理",  # several candidates; the first to act takes the step
-    "all": "会签（并行）",  # everyone signs, in any order
-    "sequence": "会签（顺序）",  # everyone signs, one after another in the listed order
+    "all": "并行办理",  # everyone signs, in any order
+    "sequence": "依次办理",  # everyone signs, one after another in the listed order
 }
 
 

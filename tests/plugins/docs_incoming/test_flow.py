@@ -152,6 +152,9 @@ def test_the_whole_flow_through_the_pages(site, bureau):
     with signed_in(site, "li") as (client, token):
         page = client.get(document.url)
         assert 'data-testid="conclude-form"' not in page.text  # only the 主办 unit concludes
+        # 主办 and 协办 work side by side: that is no 会签
+        step = page.text.split('data-testid="wf-step">')[1].split("</dd>")[0]
+        assert step == "承办（并行办理）"
         post_ok(
             client,
             f"/workflow/items/{assist_item.id}/approve",
