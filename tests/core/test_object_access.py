@@ -669,3 +669,82 @@ def test_the_secrecy_guard_covers_every_content_path(world):
     after = rows(app)
     assert SECRET not in repr(after)
     assert after == before
+
+
+def browser(world, username: str) -> Caller:
+    """Another signed-in browser on the same event-loop thread (one database connection for all)."""
+    client = TestClient(world.b.client.app, base_url=str(world.b.client.base_url))
+    client.portal = world.b.client.portal
+    return Caller(client, login(client, username))
+
+
+def test_a_reader_of_a_published_announcement_may_not_manage_it(world):
+    """Everyone reads a published announcement; only its author and the office see the read report, the
+    versions, and may edit, remind, withdraw or delete it."""
+    from officium.plugins.bulletin.access import OFFICE_ROLE
+
+    app, a, b = world.app, world.a, world.b
+    add_user(app, "office", name="办公室", unit=world.owner.unit, roles=[OFFICE_ROLE])
+    office = browser(world, "office")
+    column = office.made(
+        "/api/v1/bulletin/columns",
+        {
+            "name": "全局栏目",
+            "approval": "none",
+            "readers": {"all": True},
+            "publishers": {"roles": ["clerk"]},
+        },
+    )["id"]
+    published = b.made(
+        "/api/v1/bulletin/announcements",
+        {"column": column, "title": "全局通知", "body": "<p>请周知。</p>", "submit": True},
+    )
+    n = published["id"]
+    assert a.client.get(f"/bulletin/{n}").status_code == 200, "the column is read by everyone"
+    before = rows(app)
+    for method, url in (
+        ("GET", f"/bulletin/{n}/edit"),
+        ("POST", f"/bulletin/{n}/edit"),
+        ("GET", f"/bulletin/{n}/readers"),
+        ("GET", f"/bulletin/{n}/readers?export=xlsx"),
+        ("GET", f"/bulletin/{n}/versions"),
+        ("GET", f"/bulletin/{n}/versions/1"),
+        ("POST", f"/bulletin/{n}/remind"),
+        ("POST", f"/bulletin/{n}/withdraw"),
+        ("POST", f"/bulletin/{n}/delete"),
+        ("GET", f"/api/v1/bulletin/announcements/{n}/readers"),
+        ("GET", f"/api/v1/bulletin/announcements/{n}/versions"),
+        ("POST", f"/api/v1/bulletin/announcements/{n}/edit"),
+        ("POST", f"/api/v1/bulletin/announcements/{n}/remind"),
+        ("POST", f"/api/v1/bulletin/announcements/{n}/withdraw"),
+        ("POST", f"/api/v1/bulletin/announcements/{n}/delete"),
+        ("POST", f"/api/v1/bulletin/announcements/{n}/files"),
+    ):
+        if url.startswith("/api/"):
+            answer = a.api(method, url, {"title": "改"})
+        else:
+            answer = a.client.request(
+                method, url, data={"csrf_token": a.csrf, "title": "改"} if method == "POST" else None
+            )
+        assert answer.status_code in (403, 404), (method, url, answer.status_code)
+    assert rows(app) == before
+
+
+def test_a_recipient_may_not_recall_the_senders_message(world):
+    app, b = world.app, world.b
+    from officium.plugins.mail.models import Copy
+
+    sent = b.made("/api/v1/mail/messages", {"to": "peer", "subject": "周知", "body": "<p>周知</p>"})
+    received = Copy.get((Copy.message == Copy.get_by_id(sent["id"]).message_id) & (Copy.user == world.peer))
+    peer = browser(world, "peer")
+    client, csrf = peer.client, peer.csrf
+    assert client.get(f"/mail/{received.id}").status_code == 200
+    assert client.get(f"/mail/{sent['id']}").status_code == 404  # the sender's own copy
+    before = rows(app)
+    for url in (
+        f"/api/v1/mail/messages/{received.id}/recall",
+        f"/api/v1/mail/messages/{sent['id']}/recall",
+    ):
+        answer = client.post(url, json={}, headers={"X-CSRF-Token": csrf})
+        assert answer.status_code in (400, 403, 404), (url, answer.status_code)
+    assert rows(app) == before
