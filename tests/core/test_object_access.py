@@ -645,6 +645,18 @@ def test_the_secrecy_guard_covers_every_content_path(world):
             {"title": outgoing["title"]},
         ),
         ("docs_outgoing", "page", "/docs_outgoing/new", outgoing),
+        (
+            "docs_outgoing",
+            "api",
+            f"/api/v1/docs_outgoing/documents/{ids['outgoing'][0]}",
+            {"main_to": "局领导", "reason": f"按{SECRET}资料修改"},
+        ),
+        (
+            "docs_outgoing",
+            "page",
+            f"/docs_outgoing/{ids['outgoing'][0]}/edit",
+            {**outgoing, "title": "关于例行工作的通知", "reason": f"按{SECRET}资料修改"},
+        ),
         ("bulletin", "api", "/api/v1/bulletin/announcements", notice),
         ("bulletin", "api", f"/api/v1/bulletin/announcements/{ids['announcement'][0]}/edit", notice),
         ("bulletin", "page", "/bulletin/new", notice),

@@ -412,6 +412,9 @@ def update(
         raise OutgoingError("请填写修改理由。", {"reason": "提交后的每次修改都要写明理由（正文留痕）。"})
     if len(reason) > 500:
         raise OutgoingError("修改理由不超过 500 字。", {"reason": "修改理由不超过 500 字。"})
+    findings = rules.secrecy_findings({"修改理由": reason}) if reason else []
+    if findings:
+        raise SecrecyRefused(findings, field="reason")
     before = snapshot(doc) | {"body": doc.body}
     for key, value in values.items():
         setattr(doc, key, value)
