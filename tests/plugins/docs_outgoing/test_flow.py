@@ -6,7 +6,7 @@ from __future__ import annotations
 from officium.core.notifications import Notification
 from officium.plugins.docs_outgoing.models import Document, Signature, Version
 from officium.plugins.seals.models import UseRequest
-from tests.plugins.docs_outgoing.conftest import approve, draft, item_of, step_of
+from tests.plugins.docs_outgoing.conftest import approve, draft, item_of, step_of, to_number
 
 
 def _submit(session, doc_id):
@@ -255,3 +255,20 @@ def test_only_a_leader_can_be_named_as_the_signer(bureau, browsers):
         },
     )
     assert response.status_code == 400 and "不能签发" in response.text
+
+
+def test_a_request_the_custodian_rejects_on_the_seals_page_shows_why_at_numbering(bureau, browsers):
+    """The custodian is told of the 用印申请 at once and may reject it in 电子印章 before the document
+    reaches 用印: the clerk at 编号登记 saw the request form again with no word of the refusal."""
+    doc_id = to_number(bureau, browsers, title="江南出入境检验检疫局关于印章驳回提示的通知")
+    wenshu = browsers("wenshu")
+    assert (
+        wenshu.post(f"/docs_outgoing/{doc_id}/seal-request", data={"seal": str(bureau.seal.id)}).status_code
+        == 303
+    )
+    use_id = Document.get_by_id(doc_id).use_request_id
+    rejected = browsers("yinzhang").post(f"/seals/requests/{use_id}/reject", data={"note": "版本不对"})
+    assert rejected.status_code == 303 and UseRequest.get_by_id(use_id).state == "rejected"
+    page = wenshu.get(f"/docs_outgoing/{doc_id}").text
+    assert 'data-testid="seal-rejected"' in page and "驳回了用印申请：版本不对" in page
+    assert 'data-testid="request-seal"' in page  # a new request can be made
