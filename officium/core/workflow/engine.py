@@ -36,6 +36,16 @@ class WorkflowError(Exception):
         self.field = field
 
 
+class OpinionRefused(WorkflowError):
+    """An opinion (意见, reason, note) carries a 密级 marking: the 涉密 guard refuses it; nothing is recorded."""
+
+    def __init__(self, findings: Sequence[Any]) -> None:
+        from officium.core import secrecy
+
+        super().__init__(secrecy.refusal_message(findings), field="opinion")
+        self.findings = list(findings)
+
+
 class Conflict(WorkflowError):
     """Someone else acted first, or the document moved on (HTTP 409)."""
 
@@ -69,6 +79,17 @@ def _lock(app: OfficiumApp, instance_id: int) -> Instance:
     return instance
 
 
+def _guard_opinion(instance: Instance, opinion: str, request: Request | None) -> None:
+    """The 涉密 guard over every opinion the log records (it is part of the document's record)."""
+    from officium.core import secrecy
+
+    findings = secrecy.scan({"意见": opinion})
+    if findings:
+        if request is not None:
+            secrecy.record_refusal(request, instance.plugin, findings)
+        raise OpinionRefused(findings)
+
+
 def _log(
     app: OfficiumApp,
     instance: Instance,
@@ -83,6 +104,8 @@ def _log(
 ) -> None:
     from officium.core.web.context import client_ip
 
+    if opinion:
+        _guard_opinion(instance, opinion, request)
     ActionLog.create(
         instance=instance,
         step=step or instance.step,

@@ -66,3 +66,33 @@ def test_the_return_reason_is_guarded(site, bureau):
         stored = IncomingDocument.get_by_id(doc)
         assert stored.status == "registered" and not stored.return_reason
         assert wu.post_json(f"{API}/{doc}/return", {"reason": "文种使用不当。"}).status_code == 200
+
+
+def test_a_marked_opinion_is_refused_by_the_workflow(site, bureau):
+    """意见 (拟办, 批示, 初审) are part of the document: the workflow engine refuses a marked one, audits it, and
+    records nothing — through the plugin's own actions and the core's generic approve."""
+    from officium.core.workflow.models import ActionLog, WorkItem
+
+    with api(site, "wu") as wu:
+        doc = wu.post_json(API, body(doc_number="市监办函〔2026〕902号")).json()["id"]
+        before = refusals()
+        refused = wu.post_json(f"{API}/{doc}/accept", {"handling": "handle", "opinion": MARKED})
+        assert refused.status_code in (400, 422) and "涉密" in refused.json()["error"]["message"]
+        assert refusals() == before + 1
+        assert IncomingDocument.get_by_id(doc).status == "registered"
+        assert (
+            wu.post_json(
+                f"{API}/{doc}/accept", {"handling": "handle", "opinion": "请办公室拟办。"}
+            ).status_code
+            == 200
+        )
+    with api(site, "liu") as liu:
+        item = item_id(doc, "liu")
+        refused = liu.post_json(
+            f"/api/v1/core/workflow/items/{item}/approve", {"opinion": MARKED, "chosen": ["chen"]}
+        )
+        assert refused.status_code in (400, 422), refused.text
+        assert refusals() == before + 2
+        assert WorkItem.get_by_id(item).state == "open"
+    assert not [a for a in ActionLog.select() if "★" in (a.opinion or "")]
+    assert not [i for i in WorkItem.select() if "★" in (i.opinion or "")]
