@@ -32,7 +32,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, unquote, urlparse, urlunparse
 
@@ -401,7 +401,20 @@ def read_manifest(backup: Path) -> dict[str, Any]:
         raise BackupError(f"{path} 已损坏，无法读取：{exc}") from exc
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT or "files" not in manifest:
         raise BackupError(f"{path} 不是本版本能识别的备份清单。")
+    # a crafted manifest must not make restore read or copy anything outside the backup folder
+    named = [*manifest["files"], (manifest.get("database") or {}).get("file", "")]
+    unsafe = [rel for rel in named if not _inside(rel)]
+    if unsafe:
+        raise BackupError(f"{path} 列出了备份目录之外的路径（{unsafe[0]}），拒绝使用这份备份。")
     return manifest
+
+
+def _inside(rel: object) -> bool:
+    """Whether a manifest path stays inside the backup folder: relative, no '..', no backslash."""
+    if not isinstance(rel, str) or not rel or "\\" in rel:
+        return False
+    parts = PurePosixPath(rel)
+    return not parts.is_absolute() and ".." not in parts.parts
 
 
 def verify_checksums(backup: Path, manifest: dict[str, Any]) -> list[str]:

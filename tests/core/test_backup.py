@@ -375,3 +375,19 @@ def test_restore_puts_the_attachments_into_the_configured_files_dir(
     backed_up = sorted(p.name for p in (made / "files").rglob("*") if p.is_file())
     assert restored == backed_up and restored
     assert not (target / "data" / "files").exists() or not any((target / "data" / "files").rglob("*"))
+
+
+@pytest.mark.parametrize("rel", ["../outside.txt", "/etc/passwd", "files/../../x", "a\\..\\b"])
+def test_a_manifest_naming_a_path_outside_the_backup_is_refused(
+    loaded_backup: tuple[Path, int], targets: Any, tmp_path: Path, rel: str
+) -> None:
+    made, _ = loaded_backup
+    crafted = tmp_path / "crafted" / made.name
+    shutil.copytree(made, crafted)
+    manifest = read_manifest(crafted)
+    manifest["files"][rel] = "0" * 64
+    (crafted / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    target = targets()
+    with pytest.raises(BackupError, match="备份目录之外的路径"):
+        restore_backup(crafted, target)
+    assert not (target / "data").exists()
