@@ -93,5 +93,5 @@ def test_a_late_count_never_overwrites_the_current_one(live_app, live_server, pa
     handled = page.evaluate("window.countsHandled")
     assert len(held) == 1
     held[0].continue_()
-    page.wait_for_function(f"window.countsHandled > {handled}")
+    page.wait_for_function("(n) => window.countsHandled > n", arg=handled)
     assert "最多 15 天" in count.inner_text()

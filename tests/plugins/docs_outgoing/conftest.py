@@ -40,6 +40,24 @@ class Away:
         return None
 
 
+#: The one site this folder's tests share, once made (see pytest_runtest_setup below).
+_SHARED_SITE: list = []
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Point the global database proxy back at the shared site before each test here.
+
+    The site lives for the whole session, but under ``pytest -n`` other test files run in the same worker
+    between this folder's files, and each of their sites re-points the proxy at its own database; the
+    shared clients would then find no session and be sent to the login page.
+    """
+    if _SHARED_SITE:
+        from officium.core.db import database
+
+        database.initialize(_SHARED_SITE[0].db)
+
+
 @pytest.fixture(scope="session")
 def bureau(tmp_path_factory):
     from argon2 import PasswordHasher
@@ -53,6 +71,7 @@ def bureau(tmp_path_factory):
         app, people, units = _populate(tmp_path_factory)
     finally:
         passwords._HASHER = saved
+    _SHARED_SITE.append(app)
     ju, clock = units.ju, app.clock
     with write_transaction(app.db):
         from officium.plugins.docs_outgoing.models import Prefix
