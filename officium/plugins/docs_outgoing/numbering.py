@@ -9,7 +9,7 @@ the numbers 1..last of a sequence are all accounted for: used by a document, or 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from officium.core import audit
 from officium.plugins.docs_outgoing.models import Distribution, Document, Number, Prefix, Sequence
@@ -32,6 +32,16 @@ class NumberError(ValueError):
         super().__init__(message)
         self.message = message
         self.field = field
+
+
+class VoidReasonRefused(NumberError):
+    """The 涉密 guard found classification marks in a void reason: nothing is changed."""
+
+    def __init__(self, findings: list[Any]) -> None:
+        from officium.core import secrecy
+
+        super().__init__(secrecy.refusal_message(findings), field="reason")
+        self.findings = findings
 
 
 def format_number(prefix: str, year: int, seq: int) -> str:
@@ -151,6 +161,12 @@ def void(
         raise NumberError("请填写作废原因。", field="reason")
     if len(reason) > 500:
         raise NumberError("作废原因不超过 500 字。", field="reason")
+    if not closing:
+        from officium.core import secrecy
+
+        findings = secrecy.scan({"作废原因": reason})
+        if findings:
+            raise VoidReasonRefused(findings)
     if number.voided:
         raise NumberError("该文号已作废。")
     if number.document_id is not None:

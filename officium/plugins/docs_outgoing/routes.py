@@ -703,16 +703,19 @@ def _numbers_query(request: Request) -> Any:
     return query.order_by(Number.year.desc(), Number.prefix, Number.seq.desc())
 
 
-def numbers(request: Request) -> Response:
+def numbers(request: Request, status_code: int = 200, **extra: Any) -> Response:
     return render(
         request,
         "docs_outgoing/numbers.html",
+        status_code=status_code,
         listing=page_of(request, _numbers_query(request)),
         year=request.query_params.get("year", ""),
         prefix=request.query_params.get("prefix", ""),
         voided=request.query_params.get("voided", ""),
         prefixes=[(p.code, p.code) for p in Prefix.select().order_by(Prefix.code)],
         breadcrumbs=[("局发文", URL), ("文号登记与作废", "")],
+        void_errors=extra.get("void_errors", {}),
+        void_values=extra.get("void_values", {}),
     )
 
 
@@ -723,6 +726,16 @@ def void_number(request: Request) -> Response:
         raise HTTPException(404)
     try:
         _run(request, lambda: numbering.void(app, number, form_value(request, "reason"), user, request))
+    except numbering.VoidReasonRefused as exc:
+        from officium.core import secrecy
+
+        secrecy.record_refusal(request, service.PLUGIN, exc.findings)
+        return numbers(
+            request,
+            status_code=422,
+            void_errors={number.id: exc.message},
+            void_values={number.id: form_value(request, "reason")},
+        )
     except NumberError as exc:
         flash(request, exc.message, "bad")
     else:
@@ -1023,6 +1036,11 @@ def api_void(request: Request) -> Any:
         return number_dict(
             numbering.void(app, number, str(_api_data(request).get("reason", "")), user, request)
         )
+    except numbering.VoidReasonRefused as exc:
+        from officium.core import secrecy
+
+        secrecy.record_refusal(request, service.PLUGIN, exc.findings)
+        raise ApiError(422, "secrecy_refused", exc.message, fields={"reason": exc.message}) from exc
     except NumberError as exc:
         raise _api_refuse(request, exc) from exc
 

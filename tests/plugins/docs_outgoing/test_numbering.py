@@ -170,3 +170,26 @@ def test_a_terminated_document_voids_its_number(bureau, browsers):
     assert doc.state == "closed" and doc.doc_number == ""
     voided = Number.get(Number.number == number)
     assert voided.voided and voided.void_reason == "文件已终止办理" and voided.document_id == doc_id
+
+
+def test_a_void_reason_with_a_classification_mark_is_refused_and_nothing_changes(bureau, browsers):
+    from officium.core.audit import AuditEntry
+
+    _prefix(bureau, "密检发")
+    (doc,) = _docs(bureau, 1)
+    app, clerk = bureau.app, bureau.people.wenshu
+    with write_transaction(app.db):
+        number = numbering.assign(app, doc, "密检发", clerk)
+    wenshu = browsers("wenshu")
+    refusals = AuditEntry.select().where(AuditEntry.action == "docs_outgoing.secrecy_refused").count()
+    page = wenshu.post(f"/docs_outgoing/numbers/{number.id}/void", data={"reason": "机密★ 文件另行处理"})
+    assert page.status_code == 422
+    assert "检测到密级标志" in page.text and f'id="r-{number.id}-error"' in page.text
+    api = wenshu.api(f"/api/v1/docs_outgoing/numbers/{number.id}/void", {"reason": "密级：秘密"})
+    assert api.status_code == 422 and api.json()["error"]["code"] == "secrecy_refused"
+    assert "reason" in api.json()["error"]["fields"]
+    kept = Number.get_by_id(number.id)
+    assert not kept.voided and kept.void_reason in ("", None)
+    assert Document.get_by_id(doc.id).doc_number == number.number
+    after = AuditEntry.select().where(AuditEntry.action == "docs_outgoing.secrecy_refused").count()
+    assert after == refusals + 2
