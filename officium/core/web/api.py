@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -39,6 +41,23 @@ def json_object(request: Request, *, required: bool = True) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ApiError(400, "invalid", "请求体应为 JSON 对象。")
     return data
+
+
+def base64_files(data: Mapping[str, Any], key: str = "attachments") -> list[tuple[str, bytes]]:
+    """Files sent in a JSON body as ``key: [{"filename", "content_base64"}, ...]``, as ``(filename, bytes)``
+    pairs for :func:`officium.core.files.save_upload` (and the 涉密 scan); a malformed entry is a 400."""
+    result = []
+    for index, entry in enumerate(data.get(key) or []):
+        try:
+            result.append((str(entry["filename"]), base64.b64decode(entry["content_base64"], validate=True)))
+        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            raise ApiError(
+                400,
+                "invalid",
+                "附件格式不正确。",
+                fields={key: f"第 {index + 1} 个附件应为 {{filename, content_base64}}。"},
+            ) from exc
+    return result
 
 
 def error_response(

@@ -7,8 +7,6 @@ page shows why.  A document the user may not see answers 404, never 403.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Callable
 from typing import Any
 
@@ -22,7 +20,7 @@ from officium.core import files, secrecy
 from officium.core.db import write_transaction
 from officium.core.identity.models import Unit, User
 from officium.core.identity.people import people_by_username
-from officium.core.web.api import ApiError, json_object, paginate
+from officium.core.web.api import ApiError, base64_files, json_object, paginate
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render, require
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.core.workflow.panel import panel_context
@@ -547,21 +545,6 @@ def api_list(request: Request) -> Any:
     return paginate(request, query, serialize)
 
 
-def _api_files(data: dict[str, Any]) -> list[tuple[str, bytes]]:
-    result = []
-    for index, entry in enumerate(data.get("attachments") or []):
-        try:
-            result.append((str(entry["filename"]), base64.b64decode(entry["content_base64"], validate=True)))
-        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
-            raise ApiError(
-                400,
-                "invalid",
-                "附件格式不正确。",
-                fields={"attachments": f"第 {index + 1} 个附件应为 {{filename, content_base64}}。"},
-            ) from exc
-    return result
-
-
 def api_register(request: Request) -> Response:
     """签收登记一份来文（附件：attachments = [{filename, content_base64}]；confirm_duplicate 确认重复登记）"""
     app, user = request.state.app, current_user(request)
@@ -571,7 +554,7 @@ def api_register(request: Request) -> Response:
         raise ApiError(
             400, "invalid", "您不是该单位的综合人员。", fields={"unit": "请选择您登记收文的单位。"}
         )
-    uploads = _api_files(data)
+    uploads = base64_files(data)
     values = {k: ("" if data.get(k) is None else str(data.get(k))) for k in FORM_FIELDS}
     try:
         document = _run(
