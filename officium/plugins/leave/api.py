@@ -10,12 +10,13 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from officium.core.identity.models import Unit, User
-from officium.core.web.api import ApiError, json_object, paginate
+from officium.core.web.api import ApiError, base64_files, json_object, paginate
 from officium.core.web.views import current_user
 from officium.core.workflow.engine import Conflict, WorkflowError
 from officium.plugins.leave import (
     admin,
     admin_pages,
+    attachments,
     balances,
     entitlement,
     maternity,
@@ -189,16 +190,46 @@ def request_list(request: Request) -> dict[str, Any]:
 
 
 def create(request: Request) -> Response:
-    """Request leave: ``{"user"?, "leave_type", "start_date", "start_half"?, "end_date", "end_half"?, "reason"}``."""
+    """Request leave: ``{"user"?, "leave_type", "start_date", "start_half"?, "end_date", "end_half"?, "reason",
+    "attachments"?: [{"filename", "content_base64"}]}`` — a type that requires documents (病假) needs at
+    least one (PDF, JPG or PNG)."""
     app, user = request.state.app, current_user(request)
-    data = {k: (v if isinstance(v, str) else str(v)) for k, v in json_object(request, required=False).items() if v is not None}
-    leave = errors_of(request, lambda: requests.file(app, user, data, request))
-    return JSONResponse(requests.serialize(leave), status_code=201)
+    body = json_object(request, required=False)
+    uploads = base64_files(body)
+    data = {
+        k: (v if isinstance(v, str) else str(v))
+        for k, v in body.items()
+        if v is not None and k != "attachments"
+    }
+    leave = errors_of(request, lambda: requests.file(app, user, data, request, uploads))
+    return JSONResponse(detail_json(leave), status_code=201)
+
+
+def detail_json(leave: LeaveRequest) -> dict[str, Any]:
+    return {
+        **requests.serialize(leave),
+        "documents": [
+            {
+                "id": doc.id,
+                "filename": doc.filename,
+                "size": doc.size,
+                "content_type": doc.content_type,
+                "url": f"/api/v1/leave/requests/{leave.id}/documents/{doc.id}",
+            }
+            for doc in attachments.of(leave)
+        ],
+    }
+
+
+def document(request: Request) -> Response:
+    """A supporting document of a request the caller may see."""
+    leave = visible_or_404(request)
+    return attachments.download(request.state.app, leave, int(request.path_params["doc"]))
 
 
 def detail(request: Request) -> dict[str, Any]:
-    """One request."""
-    return requests.serialize(visible_or_404(request))
+    """One request, with its supporting documents."""
+    return detail_json(visible_or_404(request))
 
 
 def cancel(request: Request) -> dict[str, Any]:

@@ -29,28 +29,17 @@ def available() -> bool:
     return files.Attachment.table_exists()
 
 
-def _is_file(upload: Any) -> bool:
-    return upload is not None and not isinstance(upload, str) and bool(getattr(upload, "filename", ""))
-
-
 def attach(app: OfficiumApp, leave: LeaveRequest, upload: Any, user: User) -> Any:
-    """Store one document for the request; a rejected file raises :class:`LeaveError` beside ``document``."""
+    """Store one document (``(filename, bytes)`` or an ``UploadFile``) for the request; a rejected file
+    raises :class:`LeaveError` beside ``document``."""
     from officium.core import files
 
-    if not _is_file(upload):
-        raise LeaveError(MISSING, {"document": MISSING})
     try:
         return files.save_upload(
             app, upload, owner=(PLUGIN, OBJECT_TYPE, str(leave.id)), user=user, allowed_extensions=EXTENSIONS
         )
     except files.FileRejected as exc:
         raise LeaveError(exc.message, {"document": exc.message}) from exc
-
-
-def attach_required(app: OfficiumApp, leave: LeaveRequest, upload: Any, user: User) -> None:
-    """The request form's check: a type that requires a document gets one, or nothing is filed."""
-    if available():
-        attach(app, leave, upload, user)
 
 
 def of(leave: LeaveRequest) -> list[Any]:

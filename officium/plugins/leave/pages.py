@@ -148,10 +148,7 @@ def _file_with_document(
     if upload is not None and not isinstance(upload, str) and getattr(upload, "filename", ""):
         files.append((upload.filename, upload.file.read()))
         upload.file.seek(0)
-    leave = requests.file(app, user, values, request, files)
-    if leave.leave_type.document_required:
-        attachments.attach_required(app, leave, upload, user)
-    return leave
+    return requests.file(app, user, values, request, files)
 
 
 # --------------------------------------------------------------------------------------------- detail

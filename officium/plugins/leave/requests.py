@@ -333,13 +333,21 @@ def file(
     request: Request | None = None,
     files: Iterable[tuple[str, bytes]] = (),
 ) -> LeaveRequest:
-    """Check and store a request and submit it into the approval workflow."""
+    """Check and store a request with its supporting documents (``files``: ``(filename, bytes)`` pairs, from
+    the form's upload or the API's base64 attachments) and submit it into the approval workflow.  A type
+    that requires documents is refused without one; a rejected file refuses the whole request."""
+    from officium.plugins.leave import attachments
+
+    files = list(files)
     refuse_classified(data, files, request)
     person_name = _text(data, "user") or filer.username
     person = User.get_or_none(User.username == person_name)
     if person is not None:
         _lock_user(app, person)
     checked = check(app, filer, data)
+    documents = attachments.available()
+    if checked.leave_type.document_required and documents and not files:
+        raise LeaveError(attachments.MISSING, {"document": attachments.MISSING})
     leave = LeaveRequest.create(
         user=checked.user,
         unit=checked.user.unit,
@@ -356,6 +364,9 @@ def file(
         filed_by=filer,
         created_at=app.clock(),
     )
+    if documents:
+        for upload in files:
+            attachments.attach(app, leave, upload, filer)
     on_behalf = filer.id != checked.user.id
     engine.start(
         app,

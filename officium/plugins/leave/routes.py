@@ -34,7 +34,8 @@ ROUTES = [
     Api("/count", api.count, "count", REQUEST, summary="计算请假天数（填表时实时计算）"),
     Api("/requests", api.request_list, "requests", REQUEST, summary="请假申请列表"),
     Api("/requests", api.create, "create", REQUEST, methods=POST, summary="请假（本人或综合人员代为提交）"),
-    Api("/requests/{id:int}", api.detail, "detail", REQUEST, summary="请假申请详情"),
+    Api("/requests/{id:int}", api.detail, "detail", REQUEST, summary="请假申请详情（含证明材料）"),
+    Api("/requests/{id:int}/documents/{doc:int}", api.document, "document", REQUEST, summary="下载证明材料"),
     Api("/requests/{id:int}/cancel", api.cancel, "cancel", REQUEST, methods=POST, summary="撤销请假"),
     Api("/requests/{id:int}/end", api.end, "end", REQUEST, methods=POST, summary="销假（按实际天数）"),
     Api(

@@ -7,6 +7,7 @@ Tests share the site; each uses its own people or dates, so that they do not int
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import datetime
@@ -22,6 +23,14 @@ from officium.core.workflow.models import Instance, WorkItem
 from officium.testing import FakeClock, add_unit, add_user, app_client, close_site, login, make_site
 
 START = datetime(2026, 3, 2, 9, 0, 0)
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def certificate(filename: str = "诊断证明.pdf", content: bytes = PDF) -> list[dict[str, str]]:
+    """The API's ``attachments`` with one 病假 certificate."""
+    return [{"filename": filename, "content_base64": base64.b64encode(content).decode()}]
+
+
 STAFF = ("zhangsan", "lisi", "wangwu", "zhaoliu", "sunqi", "zhouba", "wujiu", "zhengshi", "fengyi", "chener")
 
 

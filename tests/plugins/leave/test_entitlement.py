@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import Site
+from .conftest import Site, certificate
 
 
 def annual(site: Site, username: str, year: int = 2026) -> dict:
@@ -74,7 +74,9 @@ def test_twenty_days_of_personal_leave_forfeit_the_year(site: Site):
 
 
 def sick(site: Site, username: str, start: str, end: str) -> None:
-    leave = site.file(username, leave_type="sick", start_date=start, end_date=end, reason="住院")
+    leave = site.file(
+        username, leave_type="sick", start_date=start, end_date=end, reason="住院", attachments=certificate()
+    )
     site.approve_all(leave["id"])
 
 

@@ -13,7 +13,7 @@ from officium.core.notifications import Notification
 from officium.plugins.delegation.models import Delegation
 from officium.plugins.leave.models import LeaveRequest
 
-from .conftest import Site
+from .conftest import PDF, Site, certificate
 
 
 def count(site: Site, username: str, **params: str) -> dict:
@@ -209,14 +209,24 @@ def test_hr_edits_the_rules(site: Site):
     )
     assert rule.status_code == 201, rule.text
     leave = site.file(
-        "keyuan", leave_type="sick", start_date="2026-05-06", end_date="2026-05-06", reason="感冒"
+        "keyuan",
+        leave_type="sick",
+        start_date="2026-05-06",
+        end_date="2026-05-06",
+        reason="感冒",
+        attachments=certificate(),
     )
     assert leave["chain"] == ["hr"] and site.handlers(leave["id"]) == [("hr", "hr")]
     bad = hr.post("/api/v1/leave/rules", {"min_days": 0, "steps": []})
     assert bad.status_code == 400 and "steps" in bad.json()["error"]["fields"]
     assert hr.post(f"/api/v1/leave/rules/{rule.json()['id']}/delete").status_code == 200
     again = site.file(
-        "keyuan", leave_type="sick", start_date="2026-05-07", end_date="2026-05-07", reason="感冒"
+        "keyuan",
+        leave_type="sick",
+        start_date="2026-05-07",
+        end_date="2026-05-07",
+        reason="感冒",
+        attachments=certificate(),
     )
     assert again["chain"] == ["unit", "hr"]
     # staff may not change rules
@@ -417,6 +427,67 @@ def test_classified_marks_are_refused_and_the_refusal_audited(site: Site):
     assert LeaveRequest.select().count() == before
     refusals = AuditEntry.select().where(AuditEntry.action == "leave.secrecy_refused")
     assert refusals.count() == 2 and {e.result for e in refusals} == {"refused"}
+
+
+SICK = {"leave_type": "sick", "start_date": "2026-10-19", "end_date": "2026-10-19", "reason": "发烧就诊"}
+
+
+def test_the_api_refuses_sick_leave_without_a_certificate(site: Site):
+    before = LeaveRequest.select().count()
+    missing = site("chener").post("/api/v1/leave/requests", SICK)
+    assert missing.status_code == 400, missing.text
+    error = missing.json()["error"]
+    assert error["message"] == "该假别须上传证明材料（如医院诊断证明），支持 PDF、JPG、PNG。"
+    assert error["fields"]["document"] == error["message"]
+    wrong = site("chener").post(
+        "/api/v1/leave/requests", {**SICK, "attachments": certificate("诊断.exe", b"MZ\x90\x00")}
+    )
+    assert wrong.status_code == 400 and "document" in wrong.json()["error"]["fields"]
+    garbled = site("chener").post(
+        "/api/v1/leave/requests", {**SICK, "attachments": [{"filename": "a.pdf", "content_base64": "%%"}]}
+    )
+    assert garbled.status_code == 400 and "attachments" in garbled.json()["error"]["fields"]
+    assert LeaveRequest.select().count() == before
+    from officium.core.files import Attachment
+
+    assert (
+        not Attachment.select()
+        .where(Attachment.plugin == "leave", Attachment.filename == "诊断.exe")
+        .exists()
+    )
+
+
+def test_the_api_files_sick_leave_with_a_base64_certificate(site: Site):
+    filed = site("chener").post("/api/v1/leave/requests", {**SICK, "attachments": certificate()})
+    assert filed.status_code == 201, filed.text
+    leave = filed.json()
+    (doc,) = leave["documents"]
+    assert doc["filename"] == "诊断证明.pdf" and doc["size"] == len(PDF)
+    assert site("chener").get(f"/api/v1/leave/requests/{leave['id']}").json()["documents"] == [doc]
+    for who in ("chener", "hr"):
+        assert site(who).get(doc["url"]).content == PDF
+        assert site(who).page(f"/leave/{leave['id']}/documents/{doc['id']}").content == PDF
+    assert site("lisi").get(doc["url"]).status_code == 404
+    assert site("lisi").page(f"/leave/{leave['id']}/documents/{doc['id']}").status_code == 404
+    assert "诊断证明.pdf" in site("hr").page(f"/leave/{leave['id']}").text
+
+
+def test_a_classified_certificate_is_refused_and_audited(site: Site):
+    refusals = AuditEntry.select().where(AuditEntry.action == "leave.secrecy_refused")
+    before, audited = LeaveRequest.select().count(), refusals.count()
+    marked = {**SICK, "start_date": "2026-10-26", "end_date": "2026-10-26"}
+    api = site("chener").post(
+        "/api/v1/leave/requests", {**marked, "attachments": certificate("机密★诊断证明.pdf")}
+    )
+    assert api.status_code == 422 and "document" in api.json()["error"]["fields"], api.text
+    page = site("chener").submit(
+        "/leave/new",
+        {**marked, "start_half": "am", "end_half": "pm"},
+        files={"document": ("机密★诊断证明.pdf", PDF, "application/pdf")},
+    )
+    assert page.status_code == 422 and 'id="f-document-error"' in page.text
+    assert LeaveRequest.select().count() == before
+    assert refusals.count() == audited + 2
 
 
 def test_a_request_terminated_by_the_workflow_administrator_is_cancelled(site: Site):
