@@ -9,7 +9,9 @@ It is refreshed in the transaction of every change (registration, 初审, each w
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from peewee import fn
 
 from officium.core import files
 from officium.core.identity.models import RoleGrant
@@ -27,6 +29,17 @@ SOURCE = f"{PLUGIN_NAME}.document"
 TEXT_LIMIT = 200_000
 
 
+def counts_as_handling() -> Any:
+    """The work items that make their holder one who handled the document (经办): every item except a
+    待阅 recalled before it was read (收回传阅), which gives no access."""
+    recalled = (
+        (WorkItem.kind == "read")
+        & (WorkItem.state == "cancelled")
+        & (fn.COALESCE(WorkItem.action, "") == "recall")
+    )
+    return ~recalled
+
+
 def readers(document: IncomingDocument) -> Readers:
     """Who may find the document: see the module docstring."""
     from officium.plugins.docs_incoming.service import MANAGE
@@ -41,7 +54,7 @@ def readers(document: IncomingDocument) -> Readers:
     instance = engine.instance_for(PLUGIN_NAME, OBJECT_TYPE, document.id)
     if instance is not None:
         for item in WorkItem.select(WorkItem.assignee, WorkItem.principal).where(
-            WorkItem.instance == instance
+            (WorkItem.instance == instance) & counts_as_handling()
         ):
             people.add(item.assignee_id)
             if item.principal_id:

@@ -419,13 +419,17 @@ def instance_of(document: IncomingDocument) -> Instance | None:
 
 def visible(user: User, perms: frozenset[str], document: IncomingDocument) -> bool:
     """The office (``docs_incoming.manage``), the receiving unit's clerks, whoever registered it, and
-    anyone who has or had a work item (待办 or 待阅) on it."""
+    anyone who has or had a work item (待办 or 待阅) on it — except a 待阅 recalled unread (收回传阅)."""
     if MANAGE in perms or document.registered_by_id == user.id or is_unit_clerk(user, perms, document):
         return True
     instance = instance_of(document)
     return instance is not None and (
         WorkItem.select(WorkItem.id)
-        .where((WorkItem.instance == instance) & ((WorkItem.assignee == user) | (WorkItem.principal == user)))
+        .where(
+            (WorkItem.instance == instance)
+            & ((WorkItem.assignee == user) | (WorkItem.principal == user))
+            & feed.counts_as_handling()
+        )
         .exists()
     )
 
@@ -442,6 +446,7 @@ def visible_query(user: User, perms: frozenset[str]) -> Any:
             (Instance.plugin == PLUGIN_NAME)
             & (Instance.object_type == OBJECT_TYPE)
             & ((WorkItem.assignee == user) | (WorkItem.principal == user))
+            & feed.counts_as_handling()
         )
     )
     condition = (IncomingDocument.registered_by == user) | (IncomingDocument.id.cast("TEXT").in_(handled))
@@ -897,6 +902,7 @@ def recall(
         at=app.clock(),
     )
     _audit(app, "recall", actor, document, f"收回传阅（{len(pending)} 人未阅）", request)
+    feed.update(app, document)  # the recalled readers no longer find it
     return len(pending)
 
 

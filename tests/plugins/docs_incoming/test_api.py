@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+from officium.core.search import SearchQuery, search
 from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.docs_incoming.models import IncomingDocument
 from officium.testing import app_client, login
@@ -107,7 +108,9 @@ def test_return_and_circulation_through_the_api(site, bureau):
         assert (
             returned.json()["status"] == "returned" and returned.json()["return_reason"] == "文种使用不当。"
         )
-        second = wu.post_json(API, body(doc_number="市监办函〔2026〕102号", doc_type="通报")).json()["id"]
+        second = wu.post_json(
+            API, body(doc_number="市监办函〔2026〕102号", doc_type="通报", title="关于锅炉能效抽查情况的通报")
+        ).json()["id"]
         unknown = wu.post_json(f"{API}/{second}/accept", {"handling": "read", "readers": ["nobody"]})
         assert unknown.status_code == 400 and "readers" in unknown.json()["error"]["fields"]
         accepted = wu.post_json(f"{API}/{second}/accept", {"handling": "read", "readers": ["qian", "ma"]})
@@ -124,10 +127,21 @@ def test_return_and_circulation_through_the_api(site, bureau):
         assert recalled.json()["recalled"] == 1
         readers = {r["username"]: r["state"] for r in recalled.json()["document"]["readers"]}
         assert readers == {"qian": "done", "ma": "cancelled"}
+    # the reader recalled before reading has nothing to read and no longer sees or finds the document;
+    # the one who had read it keeps it
+    assert item_id(second, "ma", "read") is None
     with api(site, "ma") as ma:
-        # the recalled reader still sees what they were sent (they had an item), but has nothing to read
-        assert item_id(second, "ma", "read") is None
-        assert ma.get(f"{API}/{second}").status_code == 200
+        assert ma.get(f"{API}/{second}").status_code == 404
+        assert ma.get(f"/docs_incoming/{second}").status_code == 404
+        assert str(second) not in [str(d["id"]) for d in ma.get(API).json()["items"]]
+    with api(site, "qian") as qian:
+        assert qian.get(f"{API}/{second}").status_code == 200
+        assert qian.get(f"/docs_incoming/{second}").status_code == 200
+    found = {
+        who: [h.doc.record_id for h in search(site, user, SearchQuery(text="锅炉能效抽查")).hits]
+        for who, user in (("ma", bureau.ma), ("qian", bureau.qian))
+    }
+    assert found == {"ma": [], "qian": [str(second)]}
 
 
 def test_handling_units_forward_only_inside_the_unit(site, bureau):
