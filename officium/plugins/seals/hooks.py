@@ -50,8 +50,8 @@ def menu_items(app):
 
 
 @hookimpl
-def todo_counts(user):
-    count = service.pending_for(user).count()
+def todo_counts(user, app):
+    count = service.pending_for(user, app).count()
     return [TodoCount("待处理的用印申请", count, f"{service.URL}requests/")] if count else []
 
 

@@ -173,7 +173,7 @@ def index(request: Request) -> Response:
         query = query.where(Seal.name.contains(q) | Unit.name.contains(q))
     listing = page_of(request, query.order_by(Unit.id, Seal.id))
     states = {s.id: service.state_of(app, s) for s in listing.items}
-    pending = service.pending_for(_user(request)).count()
+    pending = service.pending_for(_user(request), app).count()
     return render(
         request,
         "seals/index.html",
@@ -366,7 +366,7 @@ def new_request(request: Request) -> Response:
 def requests_page(request: Request) -> Response:
     """My requests and the requests waiting for me as custodian."""
     user = _user(request)
-    todo = service.pending_for(user)
+    todo = service.pending_for(user, request.state.app)
     mine = page_of(
         request,
         UseRequest.select().where(UseRequest.requester == user).order_by(UseRequest.created_at.desc()),
@@ -383,10 +383,14 @@ def requests_page(request: Request) -> Response:
 def request_detail(request: Request) -> Response:
     use = _use(request)
     user = _user(request)
+    app = request.state.app
     return render(
         request,
         "seals/request_detail.html",
         use=use,
+        handled_elsewhere=service.owner_module(app, use) is not None,
+        owner_title=service.owner_title(app, use),
+        owner_url=service.owner_url(use),
         is_custodian=use.seal.custodian_id == user.id,
         is_requester=use.requester_id == user.id,
         breadcrumbs=[("电子印章", URL), ("用印申请", f"{URL}requests/"), (f"第 {use.id} 号", "")],
@@ -399,6 +403,7 @@ def _act(request: Request, action: str) -> Response:
     note = form_value(request, "note")
     try:
         with app.db.atomic():
+            service.require_standalone(app, use)
             if action == "approve":
                 service.approve_use(app, use, user, note, request=request)
                 message = "已批准。"
@@ -762,6 +767,7 @@ def _api_act(request: Request, action: str) -> Any:
     data = _json(request)
     note = str(data.get("note") or "")
     try:
+        service.require_standalone(app, use)
         if action == "approve":
             service.approve_use(app, use, user, note, request=request)
         elif action == "reject":

@@ -381,7 +381,7 @@ def _hand_over(app: OfficiumApp, seal: Seal, old: User, actor: User) -> None:
             seal.custodian,
             NEW_REQUEST,
             f"您已接管印章“{seal.name}”，有待处理的用印申请：{use.title or use.file_name}",
-            url=f"{URL}requests/{use.id}",
+            url=(owner_module(app, use) and owner_url(use)) or f"{URL}requests/{use.id}",
         )
 
 
@@ -456,6 +456,49 @@ def _require_usable(app: OfficiumApp, seal: Seal) -> None:
         raise SealError(f"印章“{seal.name}”{SEAL_STATES[state]}，不能用印。", "conflict")
 
 
+#: Where another module's documents are shown, for the link on a request's page (others get no link).
+OWNER_URLS = {("docs_outgoing", "document"): "/docs_outgoing/{id}"}
+
+
+def owner_module(app: OfficiumApp, use: UseRequest) -> Any:
+    """The installed module whose workflow handles ``use`` (the request was filed on its behalf, e.g. by
+    局发文 at 编号登记), or None for the seals module's own requests and those of unknown systems."""
+    if use.plugin == "seals":
+        return None
+    try:
+        return app.plugin(use.plugin)
+    except KeyError:
+        return None
+
+
+def owner_url(use: UseRequest) -> str:
+    """The page of the document the request is for, when its module is known to have one."""
+    pattern = OWNER_URLS.get((use.plugin, use.owner_type))
+    return pattern.format(id=use.owner_id) if pattern else ""
+
+
+def owner_title(app: OfficiumApp, use: UseRequest) -> str:
+    """The owner module's title from the registry (电子印章 for uploaded files), or its code name."""
+    try:
+        return app.plugin(use.plugin).info.title
+    except KeyError:
+        return use.plugin
+
+
+def require_standalone(app: OfficiumApp, use: UseRequest) -> None:
+    """Refuse (409) to act on the seals pages/API on a request that another module's workflow handles:
+    its custodian approves, rejects and applies it only at that module's 用印 step."""
+    module = owner_module(app, use)
+    if module is None:
+        return
+    where = f"（{owner_url(use)}）" if owner_url(use) else ""
+    raise SealError(
+        f"该用印申请由“{module.info.title}”的流程办理，请到文件页面{where}的用印步骤处理，"
+        "不能在电子印章中审批、驳回、撤销或用印。",
+        "conflict",
+    )
+
+
 def _require_custodian(seal: Seal, actor: User, what: str) -> None:
     if actor.id != seal.custodian_id:
         raise SealError(
@@ -522,13 +565,14 @@ def request_use(
         request,
         detail={"owner": [plugin, owner_type, str(owner_id)], "version": str(version), "sha256": sha256},
     )
-    notifications.notify(
-        app,
-        seal.custodian,
-        NEW_REQUEST,
-        f"{requester.name}申请使用印章“{seal.name}”：{use.title or use.file_name}",
-        url=f"{URL}requests/{use.id}",
-    )
+    if owner_module(app, use) is None:  # the owner module's workflow item tells the custodian otherwise
+        notifications.notify(
+            app,
+            seal.custodian,
+            NEW_REQUEST,
+            f"{requester.name}申请使用印章“{seal.name}”：{use.title or use.file_name}",
+            url=f"{URL}requests/{use.id}",
+        )
     return use
 
 
@@ -560,13 +604,14 @@ def approve_use(
     )
     use.save()
     _audit(app, "approve", actor, use, f"批准用印申请：{use.title or use.file_name}", request)
-    notifications.notify(
-        app,
-        use.requester,
-        DECIDED,
-        f"用印申请已批准：{use.title or use.file_name}",
-        url=f"{URL}requests/{use.id}",
-    )
+    if owner_module(app, use) is None:
+        notifications.notify(
+            app,
+            use.requester,
+            DECIDED,
+            f"用印申请已批准：{use.title or use.file_name}",
+            url=f"{URL}requests/{use.id}",
+        )
     return use
 
 
@@ -591,13 +636,14 @@ def reject_use(
         f"驳回用印申请：{use.title or use.file_name}（{use.decision_note}）",
         request,
     )
-    notifications.notify(
-        app,
-        use.requester,
-        DECIDED,
-        f"用印申请被驳回：{use.title or use.file_name}",
-        url=f"{URL}requests/{use.id}",
-    )
+    if owner_module(app, use) is None:
+        notifications.notify(
+            app,
+            use.requester,
+            DECIDED,
+            f"用印申请被驳回：{use.title or use.file_name}",
+            url=f"{URL}requests/{use.id}",
+        )
     return use
 
 
@@ -698,20 +744,30 @@ def apply_seal(
         request,
         detail={"sha256": use.sha256, "sealed_sha256": use.sealed_sha256, "key_id": seal.key_id},
     )
-    notifications.notify(
-        app, use.requester, DECIDED, f"已用印：{use.title or use.file_name}", url=f"{URL}requests/{use.id}"
-    )
+    if owner_module(app, use) is None:
+        notifications.notify(
+            app,
+            use.requester,
+            DECIDED,
+            f"已用印：{use.title or use.file_name}",
+            url=f"{URL}requests/{use.id}",
+        )
     return sealed
 
 
-def pending_for(user: User) -> Any:
-    """Requests waiting for ``user`` as custodian: to approve (pending) or to apply (approved)."""
-    return (
+def pending_for(user: User, app: OfficiumApp | None = None) -> Any:
+    """Requests waiting for ``user`` as custodian: to approve (pending) or to apply (approved).  Given
+    ``app``, without those another installed module's workflow handles (its own 待办 item counts them)."""
+    query = (
         UseRequest.select()
         .join(Seal)
         .where((Seal.custodian == user) & UseRequest.state.in_(("pending", "approved")))
         .order_by(UseRequest.created_at)
     )
+    if app is not None:
+        elsewhere = [p.name for p in app.plugins if p.name != "seals"]
+        query = query.where(UseRequest.plugin.not_in(elsewhere))
+    return query
 
 
 # ------------------------------------------------------------------------------------ verification

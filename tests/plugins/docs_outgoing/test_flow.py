@@ -257,18 +257,43 @@ def test_only_a_leader_can_be_named_as_the_signer(bureau, browsers):
     assert response.status_code == 400 and "不能签发" in response.text
 
 
-def test_a_request_the_custodian_rejects_on_the_seals_page_shows_why_at_numbering(bureau, browsers):
-    """The custodian is told of the 用印申请 at once and may reject it in 电子印章 before the document
-    reaches 用印: the clerk at 编号登记 saw the request form again with no word of the refusal."""
-    doc_id = to_number(bureau, browsers, title="江南出入境检验检疫局关于印章驳回提示的通知")
+def test_the_seals_module_leaves_a_documents_use_request_to_the_seal_step(bureau, browsers):
+    """A 用印申请 filed at 编号登记 belongs to the 局发文 flow: 电子印章 neither notifies the custodian nor
+    counts it in its 待办, shows it read-only with the module's title and a link to the document, and
+    refuses to approve, reject, cancel or apply it (page and API) — only the 用印 step does that."""
+    title = "江南出入境检验检疫局关于印章只在用印步骤办理的通知"
+    doc_id = to_number(bureau, browsers, title=title)
     wenshu = browsers("wenshu")
     assert (
         wenshu.post(f"/docs_outgoing/{doc_id}/seal-request", data={"seal": str(bureau.seal.id)}).status_code
         == 303
     )
     use_id = Document.get_by_id(doc_id).use_request_id
-    rejected = browsers("yinzhang").post(f"/seals/requests/{use_id}/reject", data={"note": "版本不对"})
-    assert rejected.status_code == 303 and UseRequest.get_by_id(use_id).state == "rejected"
-    page = wenshu.get(f"/docs_outgoing/{doc_id}").text
-    assert 'data-testid="seal-rejected"' in page and "驳回了用印申请：版本不对" in page
-    assert 'data-testid="request-seal"' in page  # a new request can be made
+    assert not (
+        Notification.select()
+        .where(
+            (Notification.kind == "seals.request") & Notification.url.endswith(f"/seals/requests/{use_id}")
+        )
+        .exists()
+    )
+    yinzhang = browsers("yinzhang")
+    assert title not in yinzhang.get("/seals/requests/").text  # not in 待我处理 (the badge's query)
+    page = yinzhang.get(f"/seals/requests/{use_id}").text
+    assert 'data-testid="handled-elsewhere"' in page
+    assert "局发文：" in page and f'<a href="/docs_outgoing/{doc_id}">{title}</a>' in page
+    assert "docs_outgoing / document" not in page
+    assert f"/seals/requests/{use_id}/approve" not in page and f"/seals/requests/{use_id}/reject" not in page
+    for action in ("approve", "reject", "apply"):
+        refused = yinzhang.post(f"/seals/requests/{use_id}/{action}", data={"note": "版本不对"})
+        assert refused.status_code == 303
+        api = yinzhang.api(f"/api/v1/seals/requests/{use_id}/{action}", {"note": "版本不对"})
+        assert api.status_code == 409 and f"/docs_outgoing/{doc_id}" in api.json()["error"]["message"]
+    assert wenshu.api(f"/api/v1/seals/requests/{use_id}/cancel").status_code == 409
+    shown = yinzhang.get(f"/seals/requests/{use_id}").text
+    assert "不能在电子印章中审批、驳回、撤销或用印" in shown
+    assert UseRequest.get_by_id(use_id).state == "pending"
+    # the 用印 step still approves and applies it through the seals service
+    approve(wenshu, doc_id, "wenshu")
+    assert step_of(doc_id) == "seal"
+    assert yinzhang.post(f"/docs_outgoing/{doc_id}/seal").status_code == 303
+    assert UseRequest.get_by_id(use_id).state == "used"

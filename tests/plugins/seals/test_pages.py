@@ -263,3 +263,68 @@ def test_register_search_by_title_and_date(app, bureau, sample_pdf):
         assert "没有符合条件的用印记录。" in later.text
         other = client.get(f"/seals/register?seal={seal.id}&q=不存在的标题")
         assert "没有符合条件的用印记录。" in other.text
+
+
+def test_a_request_another_installed_module_files_is_read_only_here(app, bureau, sample_pdf):
+    """Filed on behalf of another module's workflow (here the installed 外出授权 module stands in for 局发文),
+    a request is neither notified nor listed as the custodian's 待办 here, and every action is refused with
+    a Chinese message; the module's title replaces the raw owner code.  Uploaded requests stay actionable."""
+    from officium.core.db import write_transaction
+    from officium.plugins.seals import crypto, service
+
+    seal = new_seal(app, bureau)
+    with write_transaction(app.db):
+        use = service.request_use(
+            app,
+            seal,
+            owner=("delegation", "record", 5),
+            version=1,
+            sha256=crypto.sha256_hex(sample_pdf),
+            requester=bureau.clerk,
+            reason="流程用印",
+            title="他模块流程中的文件",
+        )
+    assert not Notification.select().where(Notification.url == f"/seals/requests/{use.id}").exists()
+    with app_client(app) as client:
+        token = login(client, "keeper")
+        assert "他模块流程中的文件" not in client.get("/seals/requests/").text
+        page = client.get(f"/seals/requests/{use.id}").text
+        assert 'data-testid="handled-elsewhere"' in page and "外出授权：他模块流程中的文件" in page
+        assert "delegation / record" not in page and f"/seals/requests/{use.id}/approve" not in page
+        for action in ("approve", "reject", "apply"):
+            assert (
+                _post(client, f"/seals/requests/{use.id}/{action}", token, {"note": "不同意"}).status_code
+                == 303
+            )
+            refused = client.post(
+                f"/api/v1/seals/requests/{use.id}/{action}",
+                json={"note": "不同意", "pdf": ""},
+                headers={"X-CSRF-Token": token},
+            )
+            assert refused.status_code == 409 and "外出授权" in refused.json()["error"]["message"]
+        assert "不能在电子印章中审批" in client.get(f"/seals/requests/{use.id}").text
+    assert UseRequest.get_by_id(use.id).state == "pending"
+    # the owner module's own step still approves and applies it through the service
+    with write_transaction(app.db):
+        service.approve_use(app, use, seal.custodian)
+        assert service.apply_seal(app, use, sample_pdf, seal.custodian).startswith(b"%PDF-")
+    assert UseRequest.get_by_id(use.id).state == "used"
+
+
+def test_an_uploaded_request_names_the_seals_module_as_its_source(app, bureau, sample_pdf):
+    seal = new_seal(app, bureau)
+    with app_client(app) as client:
+        token = login(client, "zhou")
+        made = _post(
+            client,
+            f"/seals/{seal.id}/request",
+            token,
+            {"reason": "报送", "title": "上传的通知", "copies": "1"},
+            files={"document": ("通知.pdf", sample_pdf, "application/pdf")},
+        )
+        assert made.status_code == 303
+        use = UseRequest.select().order_by(UseRequest.id.desc()).first()
+        page = client.get(f"/seals/requests/{use.id}").text
+        assert "电子印章，版本" in page and "seals / file" not in page
+        assert 'data-testid="handled-elsewhere"' not in page
+    assert Notification.select().where(Notification.url == f"/seals/requests/{use.id}").exists()
