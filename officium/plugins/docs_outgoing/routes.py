@@ -274,6 +274,7 @@ def show(request: Request) -> Response:
         body_html=body_text.to_html(doc.body),
         panel=panel.panel_context(request, instance) if instance is not None else None,
         can_edit=can_edit,
+        may_delete=service.may_delete(doc, user),
         item=item,
         step=instance.step if instance is not None and instance.state == "running" else "",
         step_title=STEP_TITLES.get(instance.step, "") if instance is not None else "",
@@ -324,6 +325,22 @@ def submit(request: Request) -> Response:
         return redirect(f"{URL}{doc.id}")
     flash(request, "已送核稿。")
     return redirect(f"{URL}{doc.id}")
+
+
+def delete(request: Request) -> Response:
+    """删除草稿 (the drafter, before 送核稿); anyone else gets 404."""
+    app, user = request.state.app, current_user(request)
+    doc = Document.get_or_none(Document.id == request.path_params["id"])
+    if doc is None or doc.drafter_id != user.id:
+        raise HTTPException(404)
+    title = doc.title
+    try:
+        _run(request, lambda: service.delete_draft(app, user, doc, request))
+    except OutgoingError as exc:
+        flash(request, exc.message, "bad")
+        return redirect(f"{URL}{doc.id}")
+    flash(request, f"草稿《{title}》已删除。")
+    return redirect(URL)
 
 
 def versions(request: Request) -> Response:
@@ -944,6 +961,19 @@ def api_submit(request: Request) -> Any:
     return service.serialize(Document.get_by_id(doc.id))
 
 
+def api_delete(request: Request) -> Any:
+    """删除草稿: only the drafter, only before 送核稿 (409 after)."""
+    app, user = request.state.app, current_user(request)
+    doc = Document.get_or_none(Document.id == request.path_params["id"])
+    if doc is None or doc.drafter_id != user.id:
+        raise ApiError(404, "not_found", "找不到该发文。")
+    try:
+        service.delete_draft(app, user, doc, request)
+    except OutgoingError as exc:
+        raise ApiError(409, "conflict", exc.message) from exc
+    return {"deleted": doc.id}
+
+
 def api_versions(request: Request) -> Any:
     """Every saved version: number, author, time, reason."""
     doc = _api_doc(request)
@@ -1216,6 +1246,7 @@ ROUTES = [
     Page("/{id:int}", show, "show", VIEW),
     Page("/{id:int}/edit", edit, "edit", VIEW, methods=("GET", "POST")),
     Page("/{id:int}/submit", submit, "submit", DRAFT, methods=("POST",)),
+    Page("/{id:int}/delete", delete, "delete", DRAFT, methods=("POST",)),
     Page("/{id:int}/versions", versions, "versions", VIEW),
     Page("/{id:int}/number", assign_number, "number", MANAGE, methods=("POST",)),
     Page("/{id:int}/print", print_view, "print", VIEW),
@@ -1239,6 +1270,14 @@ ROUTES = [
         "/documents/{id:int}", api_update, "update", VIEW, methods=("POST",), summary="修改发文（保存新版本）"
     ),
     Api("/documents/{id:int}/submit", api_submit, "submit", DRAFT, methods=("POST",), summary="送核稿"),
+    Api(
+        "/documents/{id:int}",
+        api_delete,
+        "delete",
+        DRAFT,
+        methods=("DELETE",),
+        summary="删除草稿（送核稿前）",
+    ),
     Api("/documents/{id:int}/versions", api_versions, "versions", VIEW, summary="正文版本"),
     Api("/documents/{id:int}/diff", api_diff, "diff", VIEW, summary="两个版本的正文差异"),
     Api("/documents/{id:int}/check", api_check, "check", VIEW, summary="复核、核发前的规则检查"),

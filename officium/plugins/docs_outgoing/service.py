@@ -496,6 +496,41 @@ def submit(app: OfficiumApp, user: User, doc: Document, request: Request | None 
     return instance
 
 
+def may_delete(doc: Document, user: User) -> bool:
+    """删除草稿: only the drafter, and only while the document has never been submitted."""
+    return doc.drafter_id == user.id and doc.state == "draft" and instance_of(doc) is None
+
+
+def delete_draft(app: OfficiumApp, user: User, doc: Document, request: Request | None = None) -> None:
+    """Delete a draft that was never submitted: its versions, its files (soft-deleted in the core's
+    store) and its search entry go with it.  A submitted document stays on the record."""
+    from officium.core import files
+    from officium.core.search import remove_entry
+    from officium.plugins.docs_outgoing import feed
+
+    if doc.drafter_id != user.id:
+        raise OutgoingError("只有拟稿人才能删除自己的草稿。")
+    if not may_delete(doc, user):
+        raise OutgoingError("该文件已送核稿进入流程，不能删除；确需停止办理的，请由流程管理员终止办理。")
+    for owner_type in (BODY_FILE, ATTACHMENT):
+        for attachment in files.attachments_of(PLUGIN, owner_type, doc.id):
+            files.delete(attachment, user, app=app)
+    remove_entry(app, feed.SOURCE, doc.id)
+    Version.delete().where(Version.document == doc.id).execute()
+    Signature.delete().where(Signature.document == doc.id).execute()
+    Distribution.delete().where(Distribution.document == doc.id).execute()
+    Document.delete().where(Document.id == doc.id).execute()
+    audit.record(
+        app,
+        "docs_outgoing.delete_draft",
+        actor=user,
+        request=request,
+        object_type=OBJECT_TYPE,
+        object_id=doc.id,
+        summary=f"删除草稿《{doc.title}》",
+    )
+
+
 def _feed(app: OfficiumApp, doc: Document) -> None:
     from officium.plugins.docs_outgoing import feed
 
