@@ -132,6 +132,9 @@ class Workflow:
 
     ``on_finish(ctx)`` runs when the last step completes; ``on_return(ctx)`` when the document goes back
     to its drafter; ``on_close(ctx)`` when it is withdrawn by its drafter or force-closed.
+    ``drafter_title`` is what the pages call the person who started the document (拟稿人 for a draft,
+    登记人 for a registered incoming document, 申请人 for a request); its own step is that title without
+    the final 人 (拟稿, 登记, 申请).
     """
 
     name: str
@@ -140,6 +143,7 @@ class Workflow:
     on_finish: Callable[[Any], None] | None = None
     on_return: Callable[[Any], None] | None = None
     on_close: Callable[[Any], None] | None = None
+    drafter_title: str = "拟稿人"
     step_index: dict[str, int] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -41,7 +41,7 @@ from officium.core.workflow.models import (
     Instance,
     WorkItem,
 )
-from officium.core.workflow.todo import Lights, module_title, step_title, workflow_title
+from officium.core.workflow.todo import Lights, drafter_title, module_title, step_title, workflow_title
 
 #: The permission of the workflow administrators (流程监控).
 MONITOR = "core.workflow.monitor"
@@ -178,7 +178,7 @@ def return_targets(request: Request, instance: Instance, item: WorkItem) -> list
         .distinct()
     }
     earlier = [(s.name, s.title) for s in workflow.steps[:current] if s.name in passed]
-    return [*earlier, (DRAFTER_STEP, "拟稿人")]
+    return [*earlier, (DRAFTER_STEP, workflow.drafter_title)]
 
 
 def can_withdraw(request: Request, instance: Instance, user: User) -> bool:
@@ -308,7 +308,9 @@ def timeline_entries(request: Request, instance: Instance) -> list[dict[str, Any
                 "id": log.id,
                 "at": log.at,
                 "step": log.step,
-                "step_title": "拟稿" if log.step == DRAFTER_STEP else step_title(app, instance, log.step),
+                "step_title": drafter_title(app, instance).removesuffix("人")
+                if log.step == DRAFTER_STEP
+                else step_title(app, instance, log.step),
                 "action": log.action,
                 "action_label": ACTIONS.get(log.action, log.action),
                 "actor": actor.name if actor is not None else "系统",
@@ -330,7 +332,9 @@ def _describe(
 
     if action == "return":
         to = detail.get("to", "")
-        return "退回至：拟稿人" if to == DRAFTER_STEP else f"退回至：{step_title(app, instance, to)}"
+        if to == DRAFTER_STEP:
+            return f"退回至：{drafter_title(app, instance)}"
+        return f"退回至：{step_title(app, instance, to)}"
     if action == "jump":
         return f"跳转至：{step_title(app, instance, detail.get('to', ''))}"
     if action == "transfer":
@@ -487,6 +491,7 @@ def panel_context(
         "urgency": instance.urgency,
         "urgency_label": URGENCIES.get(instance.urgency, instance.urgency),
         "drafter": instance.drafter,
+        "drafter_title": drafter_title(app, instance),
         "started_at": instance.started_at,
         "finished_at": instance.finished_at,
         "step": {

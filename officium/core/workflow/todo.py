@@ -305,12 +305,18 @@ def module_title(app: OfficiumApp, plugin: str) -> str:
     return plugin
 
 
+def drafter_title(app: OfficiumApp, instance: Instance) -> str:
+    """What the document's workflow calls its drafter (拟稿人, 登记人, 申请人…)."""
+    workflow = app.registry.workflows.get(f"{instance.plugin}.{instance.workflow}")
+    return workflow.drafter_title if workflow is not None else "拟稿人"
+
+
 def step_title(app: OfficiumApp, instance: Instance, step: str) -> str:
     """The title of one of an instance's steps, including the engine's pseudo-steps."""
     if not step:
         return ""
     if step == DRAFTER_STEP:
-        return "拟稿人修改"
+        return f"{drafter_title(app, instance)}修改"
     if step == "circulate":
         return "传阅"
     workflow = app.registry.workflows.get(f"{instance.plugin}.{instance.workflow}")

@@ -42,6 +42,7 @@ WORKFLOW = Workflow(
         Step(CARRY_OUT_STEP, "信息化处办理", site_role("sysadmin"), days=3, on_complete=_must_be_carried_out),
     ),
     on_finish=_finished,
+    drafter_title="申请人",
 )
 
 #: How a request's state reads, from its instance's state and step.

@@ -100,6 +100,7 @@ HANDLE_WORKFLOW = Workflow(
     on_finish=_finished,
     on_return=_returned,
     on_close=_closed,
+    drafter_title="登记人",
 )
 
 CIRCULATE_WORKFLOW = Workflow(
@@ -108,6 +109,7 @@ CIRCULATE_WORKFLOW = Workflow(
     steps=(Step(TRACK_STEP, "传阅与归档", role("clerk")),),
     on_finish=_finished,
     on_close=_closed,
+    drafter_title="登记人",
 )
 
 WORKFLOWS = [HANDLE_WORKFLOW, CIRCULATE_WORKFLOW]

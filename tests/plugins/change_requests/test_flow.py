@@ -153,7 +153,7 @@ def test_return_resubmit_and_withdraw(app, desk, bureau):
     # the 流转记录 is the core's timeline (the same as on every module's document page)
     log = page.split('data-testid="wf-timeline"')[1].split("</ol>")[0]
     assert [a for a in re.findall(r'data-action="(\w+)"', log)] == ["submit", "return"]
-    assert "退回至：拟稿人" in log and "请附批文" in log
+    assert "退回至：申请人" in log and "请附批文" in log
     assert desk.post(f"/change_requests/{change_id}/resubmit", {"opinion": "已附批文"}).status_code == 303
     desk.as_("wang").approve(change_id)
     # the IT division may send it back too, and the clerk then withdraws it

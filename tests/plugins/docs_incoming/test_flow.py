@@ -321,8 +321,9 @@ def test_circulation_with_read_tracking_and_recall(site, bureau):
         rows = page.text.split('data-testid="readers"')[1].split("</table>")[0]
         assert re.search(r'data-reader="huang">.*?已收回', rows, re.S)
         assert re.search(r'data-reader="chen">.*?已阅', rows, re.S)
-        # the 流转记录 names the recall in words
+        # the 流转记录 names the recall in words, and the panel calls the clerk who registered it 登记人
         assert '<span class="wf-act">收回传阅</span>' in page.text
+        assert "<dt>登记人</dt>" in page.text and "<dt>拟稿人</dt>" not in page.text
     # the recalled readers no longer have it waiting
     assert item_of(document, "huang", kind="read") is None
     with signed_in(site, "huang") as (client, _):
