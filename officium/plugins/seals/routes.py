@@ -401,6 +401,10 @@ def _act(request: Request, action: str) -> Response:
     app, user = request.state.app, _user(request)
     use = _use(request)
     note = form_value(request, "note")
+    refusal = _classified(request, {"审批意见": note}, []) if action in ("approve", "reject") else ""
+    if refusal:
+        flash(request, refusal, "bad")
+        return redirect(f"{URL}requests/{use.id}")
     try:
         with app.db.atomic():
             service.require_standalone(app, use)
@@ -766,6 +770,9 @@ def _api_act(request: Request, action: str) -> Any:
     use = _api_use(request)
     data = _json(request)
     note = str(data.get("note") or "")
+    refusal = _classified(request, {"审批意见": note}, []) if action in ("approve", "reject") else ""
+    if refusal:
+        raise ApiError(422, "classified", refusal, {"note": refusal})
     try:
         service.require_standalone(app, use)
         if action == "approve":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 
+from officium.core.audit import AuditEntry
 from officium.plugins.seals.models import Seal
 from officium.testing import app_client, login
 
@@ -70,6 +71,13 @@ def test_api_walk_through(app, bureau, sample_pdf):
         headers = {"X-CSRF-Token": token}
         mine = client.get("/api/v1/seals/requests?state=pending").json()
         assert use["id"] in [u["id"] for u in mine["items"]]
+        # a decision note is part of the register: the 涉密 guard refuses a marked one, nothing changes
+        marked = client.post(
+            f"/api/v1/seals/requests/{use['id']}/approve", json={"note": "同意（机密★5年）"}, headers=headers
+        )
+        assert marked.status_code == 422 and "note" in marked.json()["error"]["fields"]
+        assert client.get(f"/api/v1/seals/requests/{use['id']}").json()["state"] == "pending"
+        assert AuditEntry.select().where(AuditEntry.action == "seals.secrecy_refused").count() >= 1
         approved = client.post(
             f"/api/v1/seals/requests/{use['id']}/approve", json={"note": "同意"}, headers=headers
         )

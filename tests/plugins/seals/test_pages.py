@@ -120,6 +120,9 @@ def test_request_approve_apply_download_and_verify(app, bureau, sample_pdf):
         token = login(client, "keeper")
         todo = client.get("/seals/requests/")
         assert "测试通知" in todo.text and "待我处理" in todo.text
+        marked = _post(client, f"/seals/requests/{use.id}/reject", token, {"note": "内容属绝密★"})
+        assert marked.status_code == 303 and UseRequest.get_by_id(use.id).state == "pending"
+        assert "涉密" in client.get(f"/seals/requests/{use.id}").text
         assert _post(client, f"/seals/requests/{use.id}/approve", token, {"note": "同意"}).status_code == 303
         assert UseRequest.get_by_id(use.id).state == "approved"
         assert _post(client, f"/seals/requests/{use.id}/apply", token).status_code == 303
