@@ -516,7 +516,7 @@ def register_export(request: Request) -> Response:
         request.state.app, "seals.register_export", request=request, summary=f"导出用印登记簿 {len(rows)} 条"
     )
     return Response(
-        service.register_xlsx(rows),
+        service.register_xlsx(request.state.app, rows),
         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         headers={
             "Content-Disposition": "attachment; filename=\"seal-register.xlsx\"; filename*=UTF-8''"

@@ -1016,7 +1016,8 @@ def _when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def register_rows(uses: Iterable[UseRequest]) -> Iterator[list[object]]:
+def register_rows(app: OfficiumApp, uses: Iterable[UseRequest]) -> Iterator[list[object]]:
+    """The 用印登记簿's rows in :data:`REGISTER_HEADER` order (the source module by its Chinese title)."""
     for use in uses:
         yield [
             use.id,
@@ -1024,7 +1025,7 @@ def register_rows(uses: Iterable[UseRequest]) -> Iterator[list[object]]:
             use.seal.name,
             use.seal.unit.name,
             use.title or use.file_name,
-            use.plugin,
+            owner_title(app, use),
             use.owner_id,
             use.version,
             use.copies,
@@ -1040,7 +1041,7 @@ def register_rows(uses: Iterable[UseRequest]) -> Iterator[list[object]]:
         ]
 
 
-def register_xlsx(uses: Iterable[UseRequest]) -> bytes:
+def register_xlsx(app: OfficiumApp, uses: Iterable[UseRequest]) -> bytes:
     """The 用印登记簿 as an XLSX workbook (text cells neutralised against formula injection)."""
     from openpyxl import Workbook
 
@@ -1050,7 +1051,7 @@ def register_xlsx(uses: Iterable[UseRequest]) -> bytes:
     sheet = book.active
     sheet.title = "用印登记簿"
     sheet.append(REGISTER_HEADER)
-    for row in register_rows(uses):
+    for row in register_rows(app, uses):
         sheet.append([v if isinstance(v, int) else neutralise(v) for v in row])
     for column, width in zip(
         "ABCDEFGHIJKLMNOPQR",

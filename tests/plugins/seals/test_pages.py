@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 
 from officium.core.audit import AuditEntry
 from officium.core.notifications import Notification
+from officium.plugins.seals import service
 from officium.plugins.seals.models import Seal, UseRequest
 from officium.testing import app_client, login
 
@@ -169,6 +170,11 @@ def test_register_filters_and_export(app, bureau, sample_pdf):
         rows = list(sheet.iter_rows(values_only=True))
         assert rows[0][0] == "申请编号" and len(rows) == 2
         assert rows[1][2] == seal.name and rows[1][11] == "已用印"
+        # the source module by its title; a module not enabled on this site keeps its code name
+        assert rows[0][5] == "来源模块" and rows[1][5] == "docs_outgoing"
+    use = UseRequest.select().where(UseRequest.seal == seal).get()
+    use.plugin = "seals"  # as if filed on the seals pages (not saved)
+    assert next(service.register_rows(app, [use]))[5] == "电子印章"
 
 
 def test_revoke_needs_a_reason_and_confirms(app, bureau):
