@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -24,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from pagetiming import summary, time_pages  # noqa: E402
 from seed import PASSWORD, PREFIX, progress, seed_site  # noqa: E402
 
 from officium.core.app import create_app  # noqa: E402
@@ -32,7 +32,6 @@ from officium.core.db import write_transaction  # noqa: E402
 from officium.core.identity.models import Unit, User  # noqa: E402
 from officium.plugins.mail import boxes  # noqa: E402
 from officium.plugins.mail.models import Copy, Message  # noqa: E402
-from officium.testing import app_client, login  # noqa: E402
 
 PLUGINS = ["mail"]
 BATCH = 2000
@@ -115,33 +114,6 @@ def fill(app, user_ids: list[int], unit_ids: list[int], total: int, rng: random.
     return copies
 
 
-def time_pages(app, usernames: list[str], repeat: int) -> dict[str, list[float]]:
-    """Sign each user in and time every page of :data:`PAGES` ``repeat`` times (after one warm-up)."""
-    timings: dict[str, list[float]] = {name: [] for name in PAGES}
-    for username in usernames:
-        with app_client(app) as client:
-            login(client, username, PASSWORD)
-            for name, url in PAGES.items():
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url} answered {response.status_code} for {username}")
-                for _ in range(repeat):
-                    t0 = time.perf_counter()
-                    response = client.get(url)
-                    timings[name].append((time.perf_counter() - t0) * 1000)
-                    assert response.status_code == 200
-    return timings
-
-
-def summary(timings: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
-    """Median and p95 in milliseconds per page."""
-    out = {}
-    for name, values in timings.items():
-        ordered = sorted(values)
-        out[name] = (statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)])
-    return out
-
-
 def plan(app, user: User) -> str:
     query = boxes.box_query(user, boxes.box_of(user, "inbox")).paginate(1, 20)
     sql, params = query.sql()
@@ -170,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         .order_by(User.id)
         .limit(args.sample_users)
     ]
-    results = summary(time_pages(app, samples, args.repeat))
+    results = summary(time_pages(app, samples, PAGES, args.repeat, PASSWORD))
     print(
         f"== {args.messages:,} messages, {len(user_ids):,} users, {len(samples)} sample users × {args.repeat}"
     )

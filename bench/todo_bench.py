@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from pagetiming import summary, time_pages  # noqa: E402
 from seed import PASSWORD, PREFIX, progress, seed_site  # noqa: E402
 
 from officium.core.app import create_app  # noqa: E402
@@ -39,7 +39,6 @@ from officium.core.db import write_transaction  # noqa: E402
 from officium.core.identity.models import Unit, User  # noqa: E402
 from officium.core.workflow.models import Instance, WorkItem  # noqa: E402
 from officium.core.workflow.todo import Filters, box_query, order  # noqa: E402
-from officium.testing import app_client, login  # noqa: E402
 
 #: The plugins of the bench site: the 待办中心 is core; change_requests gives the items a real workflow.
 PLUGINS = ["delegation", "change_requests"]
@@ -139,35 +138,6 @@ def fill(app, user_ids: list[int], unit_ids: list[int], start: int, upto: int, r
     print(f"  inserted {upto - start:,} work items ({rate:,.0f}/s)")
 
 
-def time_pages(app, usernames: list[str], repeat: int) -> dict[str, list[float]]:
-    """Sign each user in and time every page of :data:`PAGES` ``repeat`` times (after one warm-up)."""
-    timings: dict[str, list[float]] = {name: [] for name in PAGES}
-    # one client (one server thread, one pooled connection) for every user, as one web worker would be
-    with app_client(app) as client:
-        for username in usernames:
-            client.cookies.clear()
-            login(client, username, PASSWORD)
-            for name, url in PAGES.items():
-                response = client.get(url)
-                if response.status_code != 200:
-                    raise SystemExit(f"{url} answered {response.status_code} for {username}")
-                for _ in range(repeat):
-                    t0 = time.perf_counter()
-                    response = client.get(url)
-                    timings[name].append((time.perf_counter() - t0) * 1000)
-                    assert response.status_code == 200
-    return timings
-
-
-def summary(timings: dict[str, list[float]]) -> dict[str, tuple[float, float]]:
-    """Median and p95 in milliseconds per page."""
-    out = {}
-    for name, values in timings.items():
-        ordered = sorted(values)
-        out[name] = (statistics.median(ordered), ordered[max(0, int(len(ordered) * 0.95) - 1)])
-    return out
-
-
 def plan(app, user: User, box: str) -> str:
     """The database's plan for the ``box`` query of ``user`` (first page)."""
     query = order(box_query(box, user, Filters(), app.clock()), box, "received", "desc").limit(20)
@@ -204,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
             # PostgreSQL's autovacuum would analyze a freshly bulk-loaded table soon; a SQLite site has no
             # statistics unless someone runs ANALYZE, so the SQLite figures are measured without them
             app.db.execute_sql("ANALYZE")
-        results[phase] = summary(time_pages(app, samples, args.repeat))
+        results[phase] = summary(time_pages(app, samples, PAGES, args.repeat, PASSWORD))
         for name, (median, p95) in results[phase].items():
             print(f"  {name:<10} median {median:7.1f} ms   p95 {p95:7.1f} ms")
     print("== 待办 page latency, large/small (target: within 1.5×)")
