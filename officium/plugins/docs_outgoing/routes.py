@@ -402,94 +402,84 @@ def assign_number(request: Request) -> Response:
     return redirect(f"{URL}{doc.id}")
 
 
-def _sealing_error(exc: Exception) -> str:
-    return getattr(exc, "message", str(exc))
+def _sealing_errors() -> tuple[type[Exception], ...]:
+    """The refusals of 用印 (this module's and the seals plugin's), shown to the user rather than raised."""
+    try:
+        from officium.plugins.seals.service import SealError
+    except ImportError:  # pragma: no cover - the seals plugin is part of the distribution
+        return (sealing.SealingError,)
+    return (sealing.SealingError, SealError)
+
+
+def _seal_step(
+    request: Request,
+    step: str,
+    refused: str,
+    action: Callable[[Document, Any], Any],
+    done: str,
+    also: tuple[type[Exception], ...] = (),
+) -> Response:
+    """Run a 用印 action for the open item at ``step``; flash its refusal or ``done``; back to the document."""
+    user = current_user(request)
+    doc = _doc_or_404(request)
+    item = service.open_item(doc, user)
+    if item is None or item.step != step:
+        flash(request, refused, "bad")
+        return redirect(f"{URL}{doc.id}")
+    try:
+        _run(request, lambda: action(Document.get_by_id(doc.id), item))
+    except (*_sealing_errors(), *also) as exc:
+        flash(request, getattr(exc, "message", str(exc)), "bad")
+    else:
+        flash(request, done)
+    return redirect(f"{URL}{doc.id}")
 
 
 def seal_request(request: Request) -> Response:
     """申请用印 (the 编号登记 clerk, once the number is taken)."""
     app, user = request.state.app, current_user(request)
-    doc = _doc_or_404(request)
-    item = service.open_item(doc, user)
-    if item is None or item.step != NUMBER:
-        flash(request, "只有编号登记步骤的办理人才能申请用印。", "bad")
-        return redirect(f"{URL}{doc.id}")
-    try:
-        _run(
-            request,
-            lambda: sealing.request(
-                app,
-                Document.get_by_id(doc.id),
-                form_value(request, "seal"),
-                user,
-                form_value(request, "reason"),
-                request,
-            ),
-        )
-    except Exception as exc:
-        if not _is_sealing_error(exc):
-            raise
-        flash(request, _sealing_error(exc), "bad")
-    else:
-        flash(request, "已提交用印申请，完成编号登记后转印章保管人用印。")
-    return redirect(f"{URL}{doc.id}")
-
-
-def _is_sealing_error(exc: Exception) -> bool:
-    if isinstance(exc, sealing.SealingError):
-        return True
-    try:
-        from officium.plugins.seals.service import SealError
-    except ImportError:  # pragma: no cover - the seals plugin is part of the distribution
-        return False
-    return isinstance(exc, SealError)
+    return _seal_step(
+        request,
+        NUMBER,
+        "只有编号登记步骤的办理人才能申请用印。",
+        lambda doc, _item: sealing.request(
+            app, doc, form_value(request, "seal"), user, form_value(request, "reason"), request
+        ),
+        "已提交用印申请，完成编号登记后转印章保管人用印。",
+    )
 
 
 def apply_seal(request: Request) -> Response:
     """用印 by the custodian: approve the request and seal the PDF."""
     app, user = request.state.app, current_user(request)
-    doc = _doc_or_404(request)
-    item = service.open_item(doc, user)
-    if item is None or item.step != SEAL:
-        flash(request, "只有用印步骤的印章保管人才能用印。", "bad")
-        return redirect(f"{URL}{doc.id}")
-    try:
-        _run(request, lambda: sealing.apply(app, Document.get_by_id(doc.id), user, request))
-    except Exception as exc:
-        if not _is_sealing_error(exc):
-            raise
-        flash(request, _sealing_error(exc), "bad")
-    else:
-        flash(request, "已加盖电子印章，盖章文件已保存。请在流转面板中点击“同意”完成用印。")
-    return redirect(f"{URL}{doc.id}")
+    return _seal_step(
+        request,
+        SEAL,
+        "只有用印步骤的印章保管人才能用印。",
+        lambda doc, _item: sealing.apply(app, doc, user, request),
+        "已加盖电子印章，盖章文件已保存。请在流转面板中点击“同意”完成用印。",
+    )
 
 
 def reject_seal(request: Request) -> Response:
     """The custodian refuses the 用印申请: the document goes back to 编号登记 with the reason."""
     app, user = request.state.app, current_user(request)
-    doc = _doc_or_404(request)
-    item = service.open_item(doc, user)
     note = form_value(request, "note")
-    if item is None or item.step != SEAL:
-        flash(request, "只有用印步骤的印章保管人才能驳回用印申请。", "bad")
-        return redirect(f"{URL}{doc.id}")
-    if not note:
-        flash(request, "驳回用印申请时请写明理由。", "bad")
-        return redirect(f"{URL}{doc.id}")
 
-    def act() -> None:
-        sealing.reject(app, Document.get_by_id(doc.id), user, note, request)
+    def act(doc: Document, item: Any) -> None:
+        if not note:
+            raise sealing.SealingError("驳回用印申请时请写明理由。", "note")
+        sealing.reject(app, doc, user, note, request)
         engine.return_(app, item.id, user, NUMBER, f"驳回用印申请：{note}", request)
 
-    try:
-        _run(request, act)
-    except Exception as exc:
-        if not (_is_sealing_error(exc) or isinstance(exc, WorkflowError)):
-            raise
-        flash(request, _sealing_error(exc), "bad")
-    else:
-        flash(request, "已驳回用印申请，文件退回编号登记。")
-    return redirect(f"{URL}{doc.id}")
+    return _seal_step(
+        request,
+        SEAL,
+        "只有用印步骤的印章保管人才能驳回用印申请。",
+        act,
+        "已驳回用印申请，文件退回编号登记。",
+        also=(WorkflowError,),
+    )
 
 
 def pdf(request: Request) -> Response:
@@ -1161,9 +1151,7 @@ def api_seal_request(request: Request) -> Any:
     data = _api_data(request)
     try:
         use = sealing.request(app, doc, data.get("seal"), user, str(data.get("reason", "")), request)
-    except Exception as exc:
-        if not _is_sealing_error(exc):
-            raise
+    except _sealing_errors() as exc:
         raise _api_sealing(exc) from exc
     return {"use_request": use.id, "sha256": use.sha256, "state": use.state}
 
@@ -1175,9 +1163,7 @@ def api_seal(request: Request) -> Any:
     _api_item_at(request, doc, SEAL, "用印")
     try:
         attachment = sealing.apply(app, doc, user, request)
-    except Exception as exc:
-        if not _is_sealing_error(exc):
-            raise
+    except _sealing_errors() as exc:
         raise _api_sealing(exc) from exc
     return {
         "sealed_at": Document.get_by_id(doc.id).sealed_at.isoformat(),
@@ -1197,9 +1183,7 @@ def api_seal_reject(request: Request) -> Any:
     try:
         sealing.reject(app, doc, user, note, request)
         engine.return_(app, item.id, user, NUMBER, f"驳回用印申请：{note}", request)
-    except Exception as exc:
-        if not _is_sealing_error(exc):
-            raise
+    except _sealing_errors() as exc:
         raise _api_sealing(exc) from exc
     return service.serialize(Document.get_by_id(doc.id))
 

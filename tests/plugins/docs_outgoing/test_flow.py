@@ -91,6 +91,24 @@ def test_parallel_countersign_by_two_units_then_signing_and_numbering(bureau, br
     assert UseRequest.get_by_id(use_id).state == "rejected"
     assert item_of(doc_id, "wenshu") is not None
 
+    # the same refusal through the page's 驳回 form: only the custodian, and never without a reason
+    assert (
+        wenshu.post(f"/docs_outgoing/{doc_id}/seal-request", data={"seal": str(bureau.seal.id)}).status_code
+        == 303
+    )
+    approve(wenshu, doc_id, "wenshu", "")
+    assert step_of(doc_id) == "seal"
+    second_use = Document.get_by_id(doc_id).use_request_id
+    assert wenshu.post(f"/docs_outgoing/{doc_id}/seal-reject", data={"note": "越权"}).status_code == 303
+    assert "只有用印步骤的印章保管人才能驳回用印申请" in wenshu.get(f"/docs_outgoing/{doc_id}").text
+    assert yinzhang.post(f"/docs_outgoing/{doc_id}/seal-reject", data={"note": ""}).status_code == 303
+    assert "驳回用印申请时请写明理由" in yinzhang.get(f"/docs_outgoing/{doc_id}").text
+    assert step_of(doc_id) == "seal" and UseRequest.get_by_id(second_use).state != "rejected"
+    rejected = yinzhang.post(f"/docs_outgoing/{doc_id}/seal-reject", data={"note": "用印份数不对"})
+    assert rejected.status_code == 303
+    assert "已驳回用印申请" in yinzhang.get(f"/docs_outgoing/{doc_id}").text
+    assert step_of(doc_id) == "number" and UseRequest.get_by_id(second_use).state == "rejected"
+
 
 def test_sequential_countersign_opens_one_unit_after_the_other(bureau, browsers):
     units = bureau.units
