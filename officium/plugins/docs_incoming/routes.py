@@ -663,34 +663,25 @@ def api_assign(request: Request) -> Any:
     )
 
 
-def api_conclude(request: Request) -> Any:
-    """主办单位办结（result 办理结果必填）"""
-    app, user = request.state.app, current_user(request)
-    document = _api_document(request)
-    result = str(json_object(request, required=False).get("result", ""))
-    return serialize(
-        _api_run(request, lambda: service.conclude(app, document, user, result, request=request)), full=True
-    )
+def _api_text_action(field: str, action: Callable[..., Any], doc: str) -> Callable[[Request], Any]:
+    """An API view that runs ``action(app, document, user, <field>, request=…)`` with one text field."""
+
+    def view(request: Request) -> Any:
+        app, user = request.state.app, current_user(request)
+        document = _api_document(request)
+        text = str(json_object(request, required=False).get(field, ""))
+        return serialize(
+            _api_run(request, lambda: action(app, document, user, text, request=request)), full=True
+        )
+
+    view.__name__ = f"api_{action.__name__}"
+    view.__doc__ = doc
+    return view
 
 
-def api_reply(request: Request) -> Any:
-    """答复来文单位（reply 必填）"""
-    app, user = request.state.app, current_user(request)
-    document = _api_document(request)
-    text = str(json_object(request, required=False).get("reply", ""))
-    return serialize(
-        _api_run(request, lambda: service.reply(app, document, user, text, request=request)), full=True
-    )
-
-
-def api_archive(request: Request) -> Any:
-    """归档（批办件办结后，或阅知件传阅后）"""
-    app, user = request.state.app, current_user(request)
-    document = _api_document(request)
-    opinion = str(json_object(request, required=False).get("opinion", ""))
-    return serialize(
-        _api_run(request, lambda: service.archive(app, document, user, opinion, request=request)), full=True
-    )
+api_conclude = _api_text_action("result", service.conclude, "主办单位办结（result 办理结果必填）")
+api_reply = _api_text_action("reply", service.reply, "答复来文单位（reply 必填）")
+api_archive = _api_text_action("opinion", service.archive, "归档（批办件办结后，或阅知件传阅后）")
 
 
 def api_forward(request: Request) -> Any:
