@@ -1,6 +1,7 @@
 // Officium's one script.  Every page works without it; it only enhances what the server rendered:
 // the navigation toggle on narrow screens, the confirmation dialog before destructive actions, the person
-// picker (search over /api/v1/core/people) and the file field's name/size/type feedback.
+// picker (search over /api/v1/core/people), the file field's name/size/type feedback and the small
+// rich-text editor over a body textarea (``textarea[data-rich]`` with a ``[data-editor-bar]`` of buttons).
 // Loaded in <head> without defer so that the "js" class is set before the page is painted.
 (function () {
   "use strict";
@@ -377,9 +378,60 @@
     true
   );
 
+  // ------------------------------------------------------------------------------- rich-text editor
+  // Headings, emphasis, lists and links over a form's ``textarea[data-rich]``; the toolbar is the form's
+  // ``[data-editor-bar]`` with ``data-cmd`` (and ``data-arg``) buttons.  The HTML goes back in the
+  // textarea and is sanitised on the server; without JavaScript the plain textarea is used.  The value of
+  // ``data-rich`` adds the module's own classes to the editing area.
+  function initRichEditor(textarea) {
+    var form = textarea.form;
+    var bar = form && form.querySelector("[data-editor-bar]");
+    if (!bar || typeof document.execCommand !== "function") return;
+    var editor = document.createElement("div");
+    editor.className = ("rich-editor " + (textarea.getAttribute("data-rich") || "")).trim();
+    editor.contentEditable = "true";
+    editor.setAttribute("role", "textbox");
+    editor.setAttribute("aria-multiline", "true");
+    editor.setAttribute("aria-label", "正文");
+    var value = textarea.value;
+    if (value.indexOf("<") === -1) {
+      editor.textContent = value;
+    } else {
+      // the server sanitised this HTML before showing it; parse it inertly and copy the nodes
+      var parsed = new DOMParser().parseFromString(value, "text/html");
+      Array.prototype.forEach.call(parsed.body.childNodes, function (node) {
+        editor.appendChild(document.importNode(node, true));
+      });
+    }
+    textarea.hidden = true;
+    textarea.parentNode.insertBefore(editor, textarea);
+    var label = textarea.id && form.querySelector('label[for="' + textarea.id + '"]');
+    if (label) label.removeAttribute("for");
+    bar.hidden = false;
+    function sync() {
+      textarea.value = editor.innerHTML;
+    }
+    Array.prototype.forEach.call(bar.querySelectorAll("[data-cmd]"), function (button) {
+      button.addEventListener("click", function () {
+        var cmd = button.getAttribute("data-cmd");
+        var arg = button.getAttribute("data-arg");
+        editor.focus();
+        if (cmd === "createLink") {
+          arg = window.prompt("链接地址（http:// 或 https:// 开头）", "https://");
+          if (!arg) return;
+        }
+        document.execCommand(cmd, false, arg);
+        sync();
+      });
+    });
+    editor.addEventListener("input", sync);
+    form.addEventListener("submit", sync);
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     initNavToggle();
     Array.prototype.forEach.call(document.querySelectorAll("[data-picker]"), initPicker);
     Array.prototype.forEach.call(document.querySelectorAll("[data-file-field]"), initFileField);
+    Array.prototype.forEach.call(document.querySelectorAll("textarea[data-rich]"), initRichEditor);
   });
 })();

@@ -1,48 +1,8 @@
-// 电子邮件: a small rich-text editor over the body textarea, and draft autosave.  The page works without it.
+// 电子邮件: draft autosave (the body editor is the core's, in officium.js).  The page works without it.
 (function () {
   "use strict";
 
-  function initEditor(form) {
-    var textarea = form.querySelector("textarea[data-rich]");
-    var bar = form.querySelector("[data-editor-bar]");
-    if (!textarea || !bar || typeof document.execCommand !== "function") return null;
-    var editor = document.createElement("div");
-    editor.className = "mail-editor";
-    editor.contentEditable = "true";
-    editor.setAttribute("role", "textbox");
-    editor.setAttribute("aria-multiline", "true");
-    editor.setAttribute("aria-label", "正文");
-    var value = textarea.value;
-    if (value.indexOf("<") === -1) {
-      editor.textContent = value;
-    } else {
-      // the server sanitised this HTML before storing it; parse it inertly and copy the nodes
-      var parsed = new DOMParser().parseFromString(value, "text/html");
-      Array.prototype.forEach.call(parsed.body.childNodes, function (node) {
-        editor.appendChild(document.importNode(node, true));
-      });
-    }
-    textarea.hidden = true;
-    textarea.parentNode.insertBefore(editor, textarea);
-    var label = form.querySelector("label[for=f-body]");
-    if (label) label.removeAttribute("for");
-    bar.hidden = false;
-    Array.prototype.forEach.call(bar.querySelectorAll("[data-cmd]"), function (button) {
-      button.addEventListener("click", function () {
-        editor.focus();
-        document.execCommand(button.getAttribute("data-cmd"), false, null);
-        sync();
-      });
-    });
-    function sync() {
-      textarea.value = editor.innerHTML;
-    }
-    editor.addEventListener("input", sync);
-    form.addEventListener("submit", sync);
-    return sync;
-  }
-
-  function initAutosave(form, sync) {
+  function initAutosave(form) {
     var url = form.getAttribute("data-autosave");
     var draftField = form.querySelector("[data-draft-id]");
     var status = form.querySelector("[data-autosave-status]");
@@ -57,7 +17,6 @@
     });
     function save() {
       if (!dirty || busy) return;
-      if (sync) sync();
       var data = new FormData(form);
       data.delete("attachments"); // files go with the explicit 发送 / 存草稿 only
       data.delete("action");
@@ -93,8 +52,7 @@
   function init() {
     var form = document.querySelector("form.mail-compose");
     if (!form) return;
-    var sync = initEditor(form);
-    initAutosave(form, sync);
+    initAutosave(form);
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
