@@ -705,7 +705,7 @@ def api_requests(request: Request) -> Any:
 
 
 def api_create_request(request: Request) -> Any:
-    """申请用印：``seal``、``reason``，以及 ``pdf``（base64）或 ``owner``+``sha256``（其他模块的文件）。"""
+    """申请用印：``seal``、``reason``、``pdf``（base64）；其他模块的文件由该模块在其流程中申请。"""
     app = request.state.app
     data = _json(request)
     seal_id = data.get("seal")
@@ -723,23 +723,16 @@ def api_create_request(request: Request) -> Any:
     )
     if refusal:
         raise ApiError(422, "classified", refusal)
-    if pdf is not None:
-        if not pdf.startswith(b"%PDF-"):
-            raise ApiError(400, "invalid", "只能对 PDF 文件用印。", {"pdf": "只能对 PDF 文件用印。"})
-        digest = crypto.sha256_hex(pdf)
-        owner: tuple[str, str, str] = ("seals", "file", digest[:16])
-        version = "1"
-    else:
-        raw = data.get("owner")
-        if not (
-            isinstance(raw, dict) and all(isinstance(raw.get(k), str | int) for k in ("plugin", "type", "id"))
-        ):
-            raise ApiError(
-                400, "invalid", "请提交 pdf，或 owner 与 sha256。", {"pdf": "请提交要用印的 PDF 文件。"}
-            )
-        owner = (str(raw["plugin"]), str(raw["type"]), str(raw["id"]))
-        digest = str(data.get("sha256") or "")
-        version = str(data.get("version") or "")
+    if pdf is None:
+        # Another module's file (a 局发文) is sealed only through that module's own step, which calls
+        # service.request_use in-process; a client naming another module's document here could file a
+        # request that module never made.
+        raise ApiError(400, "invalid", "请提交要用印的 PDF 文件。", {"pdf": "请提交要用印的 PDF 文件。"})
+    if not pdf.startswith(b"%PDF-"):
+        raise ApiError(400, "invalid", "只能对 PDF 文件用印。", {"pdf": "只能对 PDF 文件用印。"})
+    digest = crypto.sha256_hex(pdf)
+    owner = ("seals", "file", digest[:16])
+    version = "1"
     try:
         use = service.request_use(
             app,

@@ -123,15 +123,18 @@ def test_api_walk_through(app, bureau, sample_pdf):
         assert Seal.get_by_id(seal["id"]).revoked_by_id == bureau.admin.id
 
 
-def test_request_for_another_modules_document_by_hash(app, bureau, sample_pdf):
+def test_another_modules_document_cannot_be_named_through_the_api(app, bureau, sample_pdf):
+    """A 局发文 is sealed only at its own 用印 step; a client cannot file a request in its name."""
     from officium.plugins.seals import crypto
+    from officium.plugins.seals.models import UseRequest
 
     from .conftest import new_seal
 
     seal = new_seal(app, bureau)
+    before = UseRequest.select().count()
     with app_client(app) as client:
         token = login(client, "zhou")
-        made = client.post(
+        refused = client.post(
             "/api/v1/seals/requests",
             json={
                 "seal": seal.id,
@@ -142,9 +145,19 @@ def test_request_for_another_modules_document_by_hash(app, bureau, sample_pdf):
             },
             headers={"X-CSRF-Token": token},
         )
-        assert made.status_code == 201
-        body = made.json()
-        assert (
-            body["owner"] == {"plugin": "docs_outgoing", "type": "document", "id": "7"}
-            and body["version"] == "3"
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"]["fields"] == {"pdf": "请提交要用印的 PDF 文件。"}
+        # the owner is ignored when a PDF comes with it: the request is for that file, in seals' own name
+        made = client.post(
+            "/api/v1/seals/requests",
+            json={
+                "seal": seal.id,
+                "reason": "发文",
+                "pdf": _b64(sample_pdf),
+                "owner": {"plugin": "docs_outgoing", "type": "document", "id": 7},
+            },
+            headers={"X-CSRF-Token": token},
         )
+        assert made.status_code == 201, made.text
+        assert made.json()["owner"]["plugin"] == "seals"
+    assert UseRequest.select().count() == before + 1

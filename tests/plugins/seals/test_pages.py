@@ -4,6 +4,7 @@ it, the requester downloads the sealed file, the verify page accepts it and reje
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
@@ -250,8 +251,7 @@ def test_classified_marks_are_refused(app, bureau, sample_pdf):
             json={
                 "seal": seal.id,
                 "reason": "秘密★ 材料",
-                "owner": {"plugin": "x", "type": "y", "id": 1},
-                "sha256": "a" * 64,
+                "pdf": base64.b64encode(sample_pdf).decode("ascii"),
             },
         )
         assert api.status_code == 422 and api.json()["error"]["code"] == "classified"
