@@ -9,18 +9,25 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pyotp
-import segno
-from cryptography.fernet import Fernet, InvalidToken
 
 from officium.core.identity.models import User
+
+if TYPE_CHECKING:
+    from cryptography.fernet import Fernet
+
+# cryptography (~6 MiB) and segno are imported where they are used: only administrators with a second
+# factor sign in through them, and every worker would otherwise carry them from start-up.
 
 #: Codes from the previous and the next 30-second step are accepted too (clock drift of phones).
 WINDOW = 1
 
 
 def _fernet(site_secret: str) -> Fernet:
+    from cryptography.fernet import Fernet
+
     key = hashlib.sha256(b"officium-totp:" + site_secret.encode()).digest()
     return Fernet(base64.urlsafe_b64encode(key))
 
@@ -37,6 +44,8 @@ def provisioning_uri(user: User, secret: str, issuer: str) -> str:
 
 def qr_svg(uri: str) -> str:
     """The URI as an inline SVG QR code (drawn locally: the site has no internet access)."""
+    import segno
+
     return segno.make(uri, error="m").svg_inline(scale=4)
 
 
@@ -78,6 +87,8 @@ def verify(user: User, code: str, now: datetime, site_secret: str) -> bool:
     """Whether ``code`` is a valid, not yet used code of the user's enrolled secret."""
     if not user.totp_secret:
         return False
+    from cryptography.fernet import InvalidToken
+
     try:
         secret = _fernet(site_secret).decrypt(user.totp_secret.encode()).decode()
     except InvalidToken:

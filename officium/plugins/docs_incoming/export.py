@@ -6,9 +6,6 @@ import io
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from officium.core.admin.queries import neutralise
 from officium.core.workflow.todo import Lights
 from officium.plugins.docs_incoming import service
@@ -64,6 +61,10 @@ def rows(app: OfficiumApp, documents: Iterable[IncomingDocument]) -> Iterable[li
 
 def workbook(app: OfficiumApp, documents: Iterable[IncomingDocument]) -> bytes:
     """The workbook's bytes; text cells are neutralised against formula injection."""
+    # openpyxl (~8 MiB with lxml and Pillow) is imported on export only, not in every worker at start-up.
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = "收文登记簿"

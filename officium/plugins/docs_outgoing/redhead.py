@@ -32,8 +32,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from fpdf import FPDF
+if TYPE_CHECKING:
+    from fpdf import FPDF
 
 # ----------------------------------------------------------------------------------------------- geometry
 
@@ -250,6 +252,9 @@ class _Renderer:
     def __init__(self, doc: RedheadDocument, seal_png: bytes | None) -> None:
         self.doc = doc
         self.seal_png = seal_png
+        # fpdf (with fontTools) costs ~20 MiB and ~0.25 s in every worker; only a 红头 PDF needs it.
+        from fpdf import FPDF
+
         pdf = FPDF(unit="mm", format="A4")
         pdf.set_auto_page_break(False)
         pdf.set_margins(LEFT, TOP, PAGE_W - LEFT - BODY_W)

@@ -22,11 +22,8 @@ import json
 import os
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+# pyca/cryptography (~6 MiB in every worker) is imported inside the functions below: only sealing and
+# verifying need it, and most requests of a site do neither.
 
 ED25519 = "Ed25519"
 ED25519_OID = "1.3.101.112"
@@ -57,6 +54,8 @@ def sha256_hex(data: bytes) -> str:
 
 
 def sm3_hex(data: bytes) -> str:
+    from cryptography.hazmat.primitives import hashes
+
     digest = hashes.Hash(hashes.SM3())
     digest.update(data)
     return digest.finalize().hex()
@@ -68,6 +67,9 @@ def key_id(public_key: bytes) -> str:
 
 
 def _wrapping_key(secret: str) -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=b"officium-seals", info=b"seal private keys"
     ).derive(secret.encode("utf-8"))
@@ -75,6 +77,10 @@ def _wrapping_key(secret: str) -> bytes:
 
 def new_key_pair(secret: str) -> tuple[str, str, str, str]:
     """A fresh Ed25519 pair: (algorithm, key id, base64 public key, encrypted private key)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     private = Ed25519PrivateKey.generate()
     public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     raw = private.private_bytes(
@@ -88,6 +94,9 @@ def new_key_pair(secret: str) -> tuple[str, str, str, str]:
 
 def sign(secret: str, algorithm: str, kid: str, encrypted_private: str, message: bytes) -> bytes:
     """Sign ``message`` with a stored private key."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
     if algorithm != ED25519 or not encrypted_private.startswith("v1:"):
         raise SealKeyError(f"不支持的签名算法：{algorithm}")
     blob = unb64(encrypted_private[3:])
@@ -102,6 +111,9 @@ def verify(alg_oid: str, public_key: bytes, signature: bytes, message: bytes) ->
     """Whether ``signature`` over ``message`` verifies; unknown algorithms never do."""
     if alg_oid != ED25519_OID:
         return False
+    from cryptography.exceptions import InvalidSignature
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
     except (InvalidSignature, ValueError):

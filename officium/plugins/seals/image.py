@@ -11,10 +11,12 @@ import functools
 import io
 import math
 from pathlib import Path
-
-from PIL import Image, ImageDraw, ImageFont
+from typing import TYPE_CHECKING
 
 from officium.plugins.docs_outgoing.redhead import find_fonts
+
+if TYPE_CHECKING:
+    from PIL import ImageDraw, ImageFont
 
 SIZE = 600  # pixels; printed at 42 mm this is about 360 dpi
 RED = (230, 0, 18, 235)
@@ -30,6 +32,8 @@ def _star(draw: ImageDraw.ImageDraw, cx: float, cy: float, radius: float) -> Non
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont:
+    from PIL import ImageFont
+
     fonts = find_fonts()
     path, index = fonts.get("hei", fonts["text"])
     bold = Path(path).with_name("NotoSansCJK-Bold.ttc")
@@ -41,6 +45,10 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 @functools.lru_cache(maxsize=32)
 def draw_seal(unit_name: str, caption: str = "") -> bytes:
     """A PNG of a round red seal: ``unit_name`` along the arc, a star, ``caption`` (e.g. 合同专用章) below."""
+    # Pillow is imported here, not at module level: only drawing a seal needs it, and every worker would
+    # otherwise carry it from start-up.
+    from PIL import Image, ImageDraw
+
     scale = 3  # draw large, then shrink: smooth edges
     big = SIZE * scale
     image = Image.new("RGBA", (big, big), (0, 0, 0, 0))
