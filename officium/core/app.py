@@ -38,6 +38,10 @@ class OfficiumApp:
         self.db: Database | None = None
         self.jinja_env: Any = None
         self._asgi: Any = None
+        #: State this process keeps between requests (throttles, data with a bound of a second or so), by
+        #: key, e.g. ``"delegation.checked_at"``.  Never shared between workers, so nothing here may be the
+        #: only copy of anything: the database stays the truth and every node stays stateless.
+        self.process_state: dict[str, Any] = {}
 
     @property
     def hook(self) -> Any:

@@ -1,8 +1,9 @@
 """Applying due delegation starts and ends before a request is handled, so that no job is needed.
 
 A delegation that starts or ends while nobody acts changes nothing until somebody does; every action
-arrives as a request, and this middleware brings the work items up to date first (one indexed query when
-nothing is due).  The engine's actions therefore always see who holds an item by the clock.
+arrives as a request, and this middleware brings the work items up to date first.  The check (one indexed
+query when nothing is due) runs at most once a second in each process (``service.SYNC_INTERVAL``), so a
+request sees a start or end at most a second late, and most requests run no query for it at all.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ if TYPE_CHECKING:
 
 
 class SyncDelegations:
-    """Pure ASGI middleware calling :func:`service.sync_if_due` before each HTTP request (not static files)."""
+    """Pure ASGI middleware calling :func:`service.sync_if_due` (throttled) before each HTTP request
+    (not static files)."""
 
     def __init__(self, asgi: ASGIApp, officium_app: OfficiumApp) -> None:
         self.asgi = asgi
