@@ -31,6 +31,9 @@ import time
 import uuid
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from types import SimpleNamespace
+
+import bulk
 
 from officium import SearchSource, hookimpl
 from officium.core.app import create_app
@@ -40,10 +43,9 @@ from officium.core.identity.models import Unit, User
 from officium.core.migrations_runner import upgrade
 from officium.core.search import SearchQuery, search
 from officium.core.search.index import fts_columns, is_postgres, pg_vectors
-from officium.core.search.models import SearchDoc, SearchReader, SearchText
 from officium.testing import add_user, make_plugin
 
-BATCH = 2000
+BATCH = 10_000
 
 # ------------------------------------------------------------------------------------------ vocabulary
 
@@ -189,13 +191,25 @@ def sentence(rng: random.Random, topic: str) -> str:
 
 
 def make_record(
-    rng: random.Random, i: int, units: list[int], users: list[int], start: date
-) -> tuple[dict, list]:
+    rng: random.Random,
+    i: int,
+    units: list[int],
+    users: list[int],
+    start: date,
+    *,
+    source: str = "bench.doc",
+    issuer: str = "江西出入境检验检疫局",
+    permission: str = "bench.read_all",
+    number_prefixes: list[str] = NUMBER_PREFIXES,
+) -> tuple[dict, dict, list]:
+    """One entry ``i`` of ``source`` (module: its first part): the ``core_search_doc`` values (in the table's
+    column order), the text row and the reader rows."""
+    module = source.split(".", 1)[0]
     topic = rng.choice(TOPICS)
     day = start + timedelta(days=rng.randrange(5 * 365))
     year = day.year
     title = rng.choice(TITLE_FORMS).format(t=topic, y=year, o=rng.choice(ORGS))
-    number = f"{rng.choice(NUMBER_PREFIXES)}〔{year}〕{rng.randrange(1, 400)}号"
+    number = f"{rng.choice(number_prefixes)}〔{year}〕{rng.randrange(1, 400)}号"
     body = "".join(
         sentence(rng, rng.choice((topic, topic, rng.choice(TOPICS)))) for _ in range(rng.randrange(3, 9))
     )
@@ -203,14 +217,14 @@ def make_record(
     incoming = rng.random() < 0.4
     doc = {
         "id": i,
-        "source": "bench.doc",
+        "source": source,
         "record_id": str(i),
-        "module": "bench",
+        "module": module,
         "title": title,
-        "url": f"/bench/{i}",
+        "url": f"/{module}/{i}",
         "doc_number": number,
         "from_unit": rng.choice(ORGS) if incoming else "",
-        "issuer_unit": "" if incoming else "江西出入境检验检疫局",
+        "issuer_unit": "" if incoming else issuer,
         "year": year,
         "unit_id": unit,
         "doc_type": rng.choice(DOC_TYPES),
@@ -227,7 +241,7 @@ def make_record(
     elif roll < 0.95:
         readers = [("user", str(rng.choice(users))) for _ in range(3)]
     else:
-        readers = [("permission", "bench.read_all")]
+        readers = [("permission", permission)]
     text = {
         "doc": i,
         "body": body,
@@ -236,51 +250,68 @@ def make_record(
     return doc, text, list(dict.fromkeys(readers))
 
 
+#: The columns of the index tables, in the order :func:`write_entries` takes its rows.
+DOC_COLUMNS = (
+    "id source record_id module title url doc_number from_unit issuer_unit year unit_id doc_type urgency "
+    "date created_at indexed_at"
+).split()
+
+
+def fts_row(app, doc_id: int, columns: dict[str, list[str]]) -> tuple:
+    """The ``core_search_fts`` row of one entry from its token lists (``index.fts_columns``), as
+    ``index_entry`` writes it: two tsvectors on PostgreSQL, the space-joined tokens per column on SQLite."""
+    if is_postgres(app):
+        return (doc_id, *pg_vectors(columns))
+    return (doc_id, *(" ".join(t) for t in columns.values()))
+
+
+def write_entries(app, docs: list, texts: list, readers: list, fts: list) -> None:
+    """Bulk-write index rows (``core_search_doc`` tuples in :data:`DOC_COLUMNS` order, ``(doc, body,
+    attachments_text)``, ``(doc, kind, value)`` and :func:`fts_row` rows) in the caller's transaction."""
+    db = app.db
+    bulk.bulk_insert(db, "core_search_doc", DOC_COLUMNS, docs)
+    bulk.bulk_insert(db, "core_search_text", ["doc_id", "body", "attachments_text"], texts)
+    bulk.bulk_insert(db, "core_search_reader", ["doc_id", "kind", "value"], readers)
+    if is_postgres(app):
+        bulk.bulk_insert(db, "core_search_fts", ["doc_id", "fts", "title_fts"], fts)
+    else:
+        columns = ["rowid", "title", "doc_number", "extra", "body", "attachments", "acl"]
+        bulk.bulk_insert(db, "core_search_fts", columns, fts)
+
+
+def finish_index(app) -> None:
+    """After a bulk load: merge SQLite's FTS segments, or move PostgreSQL's id sequence past the rows and
+    refresh the statistics."""
+    if is_postgres(app):
+        bulk.sync_sequence(app.db, "core_search_doc")
+        bulk.analyze(app.db, ["core_search_doc", "core_search_reader", "core_search_fts"])
+    else:
+        app.db.execute_sql("INSERT INTO core_search_fts (core_search_fts) VALUES ('optimize')")
+        app.db.execute_sql("ANALYZE")
+
+
 def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2026) -> float:
     """Insert ``total`` records in batches, with the full-text rows ``index_entry`` would write."""
     rng = random.Random(seed)
     start = date(2021, 1, 1)
-    pg = is_postgres(app)
     t0 = time.perf_counter()
-    for first in range(1, total + 1, BATCH):
-        docs, texts, readers, fts = [], [], [], []
-        for i in range(first, min(first + BATCH, total + 1)):
-            doc, text, rows = make_record(rng, i, units, users, start)
-            docs.append(doc)
-            texts.append(text)
-            readers += [(i, kind, value) for kind, value in rows]
-            columns = fts_columns(SearchDoc(**doc), text["body"], text["attachments_text"], rows)
-            fts.append((i, *pg_vectors(columns)) if pg else (i, *(" ".join(t) for t in columns.values())))
-        with write_transaction(app.db):
-            SearchDoc.insert_many(docs).execute()
-            SearchText.insert_many(texts).execute()
-            SearchReader.insert_many(
-                readers, fields=[SearchReader.doc, SearchReader.kind, SearchReader.value]
-            ).execute()
-            cursor = app.db.cursor()
-            if pg:
-                cursor.executemany(
-                    "INSERT INTO core_search_fts (doc_id, fts, title_fts) VALUES (%s, %s::tsvector, %s::tsvector)",
-                    fts,
-                )
-            else:
-                cursor.executemany(
-                    "INSERT INTO core_search_fts (rowid, title, doc_number, extra, body, attachments, acl) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    fts,
-                )
-        done = min(first + BATCH - 1, total)
-        rate = done / (time.perf_counter() - t0)
-        print(f"\r  seeded {done:>9,}/{total:,}  ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
+    with bulk.fast_writes(app.db):
+        for first in range(1, total + 1, BATCH):
+            docs, texts, readers, fts = [], [], [], []
+            for i in range(first, min(first + BATCH, total + 1)):
+                doc, text, rows = make_record(rng, i, units, users, start)
+                docs.append(tuple(doc.values()))
+                texts.append((i, text["body"], text["attachments_text"]))
+                readers += [(i, kind, value) for kind, value in rows]
+                columns = fts_columns(SimpleNamespace(**doc), text["body"], text["attachments_text"], rows)
+                fts.append(fts_row(app, i, columns))
+            with write_transaction(app.db):
+                write_entries(app, docs, texts, readers, fts)
+            done = min(first + BATCH - 1, total)
+            rate = done / (time.perf_counter() - t0)
+            print(f"\r  seeded {done:>9,}/{total:,}  ({rate:,.0f}/s)", end="", file=sys.stderr, flush=True)
     print(file=sys.stderr)
-    if pg:
-        app.db.execute_sql("SELECT setval(pg_get_serial_sequence('core_search_doc', 'id'), %s)", (total,))
-        app.db.execute_sql("ANALYZE core_search_doc")
-        app.db.execute_sql("ANALYZE core_search_reader")
-        app.db.execute_sql("ANALYZE core_search_fts")
-    else:
-        app.db.execute_sql("INSERT INTO core_search_fts (core_search_fts) VALUES ('optimize')")
-        app.db.execute_sql("ANALYZE")
+    finish_index(app)
     return time.perf_counter() - t0
 
 

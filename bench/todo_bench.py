@@ -30,12 +30,12 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+import bulk  # noqa: E402
 from pagetiming import summary, time_pages  # noqa: E402
 from seed import PASSWORD, PREFIX, progress, seed_site  # noqa: E402
 
 from officium.core.app import create_app  # noqa: E402
 from officium.core.config import SiteConfig  # noqa: E402
-from officium.core.db import write_transaction  # noqa: E402
 from officium.core.identity.models import Unit, User  # noqa: E402
 from officium.core.workflow.models import Instance, WorkItem  # noqa: E402
 from officium.core.workflow.todo import Filters, box_query, order  # noqa: E402
@@ -45,7 +45,7 @@ PLUGINS = ["delegation", "change_requests"]
 #: Work items per document (a 会签 of several units, say): instances = items / this.
 ITEMS_PER_DOC = 4
 #: Batch size of the bulk inserts.
-BATCH = 4000  # PostgreSQL takes at most 65,535 parameters per statement (14 columns per item)
+BATCH = 20_000
 #: Pages timed per sample user and phase.
 PAGES = {"待办 page": "/todo/", "已办 page": "/todo/done", "待办 JSON": "/api/v1/core/todo?box=todo"}
 
@@ -64,76 +64,80 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+INSTANCE_COLUMNS = (
+    "id plugin workflow object_type object_id title url unit_id drafter_id urgency state step fields "
+    "started_at version"
+).split()
+ITEM_COLUMNS = (
+    "instance_id plugin kind step assignee_id state title url urgency created_at due_at done_at action"
+).split()
+
+
 def fill(app, user_ids: list[int], unit_ids: list[int], start: int, upto: int, rng: random.Random) -> None:
     """Insert documents and their work items until ``upto`` items exist (``start`` exist already)."""
     now = app.clock()
+    db = app.db
     steps = ("leader", "carry_out")
     made = start
     t0 = time.perf_counter()
-    while made < upto:
-        count = min(BATCH, upto - made)
-        docs = max(1, count // ITEMS_PER_DOC)
-        with write_transaction(app.db):
-            first = (Instance.select(Instance.id).order_by(Instance.id.desc()).scalar() or 0) + 1
+    with bulk.fast_writes(db):
+        while made < upto:
+            count = min(BATCH, upto - made)
+            docs = max(1, count // ITEMS_PER_DOC)
+            first = bulk.next_id(db, "core_wf_instance")
             instances = []
             for n in range(docs):
                 started = now - timedelta(minutes=rng.randrange(1, 60 * 24 * 720))
+                number = first + n
                 instances.append(
-                    {
-                        "plugin": "change_requests",
-                        "workflow": "change_request",
-                        "object_type": "bench",
-                        "object_id": str(first + n),
-                        "title": f"关于第{first + n}号事项的变更申请",
-                        "url": f"/change_requests/{first + n}",
-                        "unit": rng.choice(unit_ids),
-                        "drafter": rng.choice(user_ids),
-                        "urgency": rng.choice(("normal", "normal", "normal", "urgent", "very_urgent")),
-                        "state": "finished" if rng.random() < 0.9 else "running",
-                        "step": rng.choice(steps),
-                        "fields": "{}",
-                        "started_at": started,
-                        "version": 1,
-                    }
+                    (
+                        number,
+                        "change_requests",
+                        "change_request",
+                        "bench",
+                        str(number),
+                        f"关于第{number}号事项的变更申请",
+                        f"/change_requests/{number}",
+                        rng.choice(unit_ids),
+                        rng.choice(user_ids),
+                        rng.choice(("normal", "normal", "normal", "urgent", "very_urgent")),
+                        "finished" if rng.random() < 0.9 else "running",
+                        rng.choice(steps),
+                        "{}",
+                        started,
+                        1,
+                    )
                 )
-            Instance.insert_many(instances).execute()
-            ids = [
-                i
-                for (i,) in Instance.select(Instance.id)
-                .where(Instance.id >= first)
-                .order_by(Instance.id)
-                .tuples()
-            ]
             items = []
             for i in range(count):
-                doc = ids[i % len(ids)]
                 meta = instances[i % len(instances)]
-                created = meta["started_at"] + timedelta(hours=rng.randrange(0, 72))
+                created = meta[13] + timedelta(hours=rng.randrange(0, 72))
                 roll = rng.random()
                 kind = "read" if roll < 0.15 else "todo"
                 state = "open" if rng.random() < 0.08 else "done"
                 items.append(
-                    {
-                        "instance": doc,
-                        "plugin": "change_requests",
-                        "kind": kind,
-                        "step": meta["step"],
-                        "assignee": rng.choice(user_ids),
-                        "state": state,
-                        "title": meta["title"],
-                        "url": meta["url"],
-                        "urgency": meta["urgency"],
-                        "created_at": created,
-                        "due_at": created + timedelta(days=rng.randrange(1, 10)) if kind == "todo" else None,
-                        "done_at": created + timedelta(hours=rng.randrange(1, 200))
-                        if state == "done"
-                        else None,
-                        "action": "approve" if state == "done" and kind == "todo" else "",
-                    }
+                    (
+                        meta[0],
+                        "change_requests",
+                        kind,
+                        meta[11],
+                        rng.choice(user_ids),
+                        state,
+                        meta[5],
+                        meta[6],
+                        meta[9],
+                        created,
+                        created + timedelta(days=rng.randrange(1, 10)) if kind == "todo" else None,
+                        created + timedelta(hours=rng.randrange(1, 200)) if state == "done" else None,
+                        "approve" if state == "done" and kind == "todo" else "",
+                    )
                 )
-            WorkItem.insert_many(items).execute()
-        made += count
-        progress("items", made - start, upto - start)
+            with db.atomic():
+                bulk.bulk_insert(db, Instance, INSTANCE_COLUMNS, instances)
+                bulk.bulk_insert(db, WorkItem, ITEM_COLUMNS, items)
+            made += count
+            progress("items", made - start, upto - start)
+    bulk.sync_sequence(db, "core_wf_instance")
     rate = (upto - start) / max(time.perf_counter() - t0, 1e-9)
     print(f"  inserted {upto - start:,} work items ({rate:,.0f}/s)")
 
