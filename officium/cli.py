@@ -131,37 +131,64 @@ def init(site_dir: str, database_url: str, plugins: tuple[str, ...], site_name: 
 @click.pass_context
 def serve(ctx: click.Context, host: str, port: int, workers: int) -> None:
     """启动 Web 服务（数据库结构不是最新时拒绝启动）。"""
+    # Build the app once before serving, to fail here with the fix in the message rather than inside
+    # every worker.  One worker serves that very app; with several, the check runs in a child process so
+    # that uvicorn's supervisor, which serves nothing, does not keep a whole app in memory.
+    site = _site_dir(ctx) or Path(".")
+    if workers == 1:
+        _serve(site, host, port, workers, _checked_app(ctx))
+        return
+    from officium.core.web.serving import CheckFailed, check_in_child
+
+    try:
+        plan = check_in_child(lambda: _serve_plan(site, workers, _checked_app(ctx)))
+    except CheckFailed as exc:
+        raise click.ClickException(str(exc)) from exc
+    _serve(site, host, port, workers, None, tuple(plan))
+
+
+def _checked_app(ctx: click.Context) -> Any:
     app = load_app(ctx)
     try:
-        app.asgi()  # fail here, with the fix in the message, rather than inside every worker
+        app.asgi()
     except StartupError as exc:
         raise click.ClickException(str(exc)) from exc
-    _serve(_site_dir(ctx) or Path("."), host, port, workers, app)
+    return app
 
 
-def _serve(site: Path, host: str, port: int, workers: int, app: object = None) -> None:
-    import uvicorn
-
+def _serve_plan(site: Path, workers: int, app: object = None) -> tuple[bool, str]:
+    """Whether the web process runs the job consumer, and the note saying so (``jobs.serve_plan``)."""
     from officium.core.config import SiteConfig
-    from officium.core.jobs import EMBEDDED_ENV, serve_plan
+    from officium.core.jobs import serve_plan
 
+    return serve_plan(app.config if app is not None else SiteConfig.load(site), workers)  # type: ignore[attr-defined]
+
+
+#: Must match ``officium.core.jobs.EMBEDDED_ENV``; repeated here so that the supervisor of several workers
+#: need not import the jobs module (and Peewee with it).
+EMBEDDED_ENV = "OFFICIUM_EMBEDDED_JOBS"
+
+
+def _serve(
+    site: Path, host: str, port: int, workers: int, app: object = None, plan: tuple[bool, str] | None = None
+) -> None:
     os.environ["OFFICIUM_SITE"] = str(site.resolve())
-    embedded, note = serve_plan(SiteConfig.load(site), workers)
+    embedded, note = plan if plan is not None else _serve_plan(site, workers, app)
     os.environ[EMBEDDED_ENV] = "1" if embedded else "0"
     click.echo(note)
-    if workers == 1 and app is not None:
-        # One process: serve the app already built and checked instead of building it a second time.
-        uvicorn.run(app.asgi(), host=host, port=port, log_level="info", access_log=False)  # type: ignore[attr-defined]
+    options: dict[str, Any] = {"log_level": "info", "access_log": False}
+    if workers > 1:
+        from officium.core.web.serving import run_workers
+
+        run_workers("officium.core.asgi:create_from_env", host, port, workers, **options)
         return
-    uvicorn.run(
-        "officium.core.asgi:create_from_env",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        access_log=False,
-    )
+    import uvicorn
+
+    if app is not None:
+        # One process: serve the app already built and checked instead of building it a second time.
+        uvicorn.run(app.asgi(), host=host, port=port, **options)  # type: ignore[attr-defined]
+    else:
+        uvicorn.run("officium.core.asgi:create_from_env", factory=True, host=host, port=port, **options)
 
 
 @main.command()

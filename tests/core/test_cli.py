@@ -192,16 +192,55 @@ def test_command_outside_a_site_says_how_to_make_one(cli, tmp_path):
     assert "officium init" in result.output
 
 
-def test_serve_starts_on_a_current_site(cli, tmp_path, monkeypatch):
+def test_serve_with_one_worker_serves_the_app_it_checked(cli, tmp_path, monkeypatch):
     cli.init(tmp_path / "site")
     served: list[tuple[Any, ...]] = []
     monkeypatch.setattr("officium.cli._serve", lambda *args: served.append(args))
+    result = cli("--site", tmp_path / "site", "serve", "--port", "8123")
+    assert result.exit_code == 0, result.output
+    (args,) = served
+    assert args[:4] == (tmp_path / "site", "127.0.0.1", 8123, 1)
+    # the app built and checked before serving is handed on: one build, not a second in uvicorn's factory
+    assert args[4].config.site_dir == (tmp_path / "site").resolve()
+
+
+def test_serve_with_several_workers_checks_the_site_in_a_child_process(cli, tmp_path, monkeypatch):
+    cli.init(tmp_path / "site")
+    served: list[tuple[Any, ...]] = []
+    monkeypatch.setattr("officium.cli._serve", lambda *args: served.append(args))
+    built_before = len(cli.apps)
     result = cli("--site", tmp_path / "site", "serve", "--port", "8123", "--workers", "2")
     assert result.exit_code == 0, result.output
     (args,) = served
-    assert args[:4] == (tmp_path / "site", "127.0.0.1", 8123, 2)
-    # the app built and checked before serving is handed on (a single worker serves it directly)
-    assert args[4].config.site_dir == (tmp_path / "site").resolve()
+    # no app is built in this process (uvicorn's supervisor): the child built and checked it, and said
+    # that the jobs do not run in the web workers
+    assert args[:5] == (tmp_path / "site", "127.0.0.1", 8123, 2, None)
+    embedded, note = args[5]
+    assert embedded is False and "officium worker" in note
+    assert len(cli.apps) == built_before
+
+
+def test_serve_with_several_workers_refuses_a_site_the_child_finds_out_of_date(cli, tmp_path, monkeypatch):
+    site = tmp_path / "site"
+    cli.init(site)
+    config = site / "officium.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("enabled_plugins = []", 'enabled_plugins = ["shortcuts"]'),
+        encoding="utf-8",
+    )
+    served: list[tuple[Any, ...]] = []
+    monkeypatch.setattr("officium.cli._serve", lambda *args: served.append(args))
+    result = cli("--site", site, "serve", "--workers", "2")
+    assert result.exit_code == 1
+    assert "数据库结构不是最新" in result.output and "officium db upgrade" in result.output
+    assert served == []
+
+
+def test_the_supervisor_names_the_embedded_jobs_variable_as_the_jobs_module_does():
+    from officium import cli as cli_module
+    from officium.core import jobs
+
+    assert cli_module.EMBEDDED_ENV == jobs.EMBEDDED_ENV
 
 
 # -------------------------------------------------------------------------------------------- tokens
