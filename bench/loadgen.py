@@ -23,6 +23,7 @@ a timeout, and :func:`check_local` refuses any host but 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import re
 import time
@@ -122,15 +123,22 @@ def build_request(
     *,
     cookies: dict[str, str] | None = None,
     form: dict[str, str] | None = None,
+    json_body: Any = None,
+    headers: dict[str, str] | None = None,
 ) -> bytes:
-    """Encode one HTTP/1.1 request."""
+    """Encode one HTTP/1.1 request (a form or a JSON body; extra ``headers`` such as Authorization)."""
     lines = [f"{method} {path} HTTP/1.1", f"Host: {HOST}:{port}", "User-Agent: officium-bench"]
     if cookies:
         lines.append("Cookie: " + "; ".join(f"{k}={v}" for k, v in cookies.items()))
+    for name, value in (headers or {}).items():
+        lines.append(f"{name}: {value}")
     body = b""
     if form is not None:
         body = urlencode(form).encode()
         lines.append("Content-Type: application/x-www-form-urlencoded")
+    elif json_body is not None:
+        body = json.dumps(json_body, ensure_ascii=False).encode()
+        lines.append("Content-Type: application/json")
     if method != "GET" or body:
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
@@ -146,6 +154,8 @@ class PhaseResult:
     errors: Counter = field(default_factory=Counter)
     client_cpu: float = 0.0
     bytes: int = 0
+    #: Clients of a :func:`sequence_loop` that ran out of requests before the deadline.
+    exhausted: int = 0
 
     @property
     def ok(self) -> int:
@@ -236,6 +246,60 @@ async def closed_loop(
     return result
 
 
+async def sequence_loop(
+    name: str,
+    port: int,
+    sequences: list,
+    check: Check,
+    *,
+    seconds: float,
+    max_requests: int | None = None,
+) -> PhaseResult:
+    """One client per entry of ``sequences``, each sending its own requests in order, closed loop.
+
+    Each entry is an iterator of pre-encoded requests (e.g. one approver approving their own items one
+    after another); a client stops at the deadline, when its iterator is exhausted or when the phase has
+    sent ``max_requests``, so the same iterators can serve a warm-up and then the measured phase.  Every request is sent once, whatever the
+    answer: a write is never retried.
+    """
+    result = PhaseResult(name)
+    deadline = time.perf_counter() + seconds
+    budget = [max_requests if max_requests is not None else 10**12]
+
+    async def client(requests) -> None:
+        conn = Connection(HOST, port)
+        try:
+            while time.perf_counter() < deadline and budget[0] > 0:
+                budget[0] -= 1
+                raw = next(requests, None)
+                if raw is None:
+                    result.exhausted += 1
+                    break
+                start = time.perf_counter()
+                try:
+                    async with asyncio.timeout(REQUEST_TIMEOUT):
+                        answer = await conn.send(raw)
+                except (TimeoutError, OSError, HttpError, asyncio.IncompleteReadError) as exc:
+                    result.errors[type(exc).__name__] += 1
+                    conn.close()
+                    continue
+                elapsed = time.perf_counter() - start
+                problem = check(answer)
+                if problem:
+                    result.errors[problem] += 1
+                else:
+                    result.latencies.append(elapsed)
+                    result.bytes += len(answer.body)
+        finally:
+            conn.close()
+
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(client(seq) for seq in sequences))
+    result.seconds = time.perf_counter() - t0
+    result.client_cpu = time.process_time() - cpu0
+    return result
+
+
 async def httpx_closed_loop(url: str, *, connections: int, seconds: float) -> PhaseResult:
     """The same closed loop through ``httpx.AsyncClient`` (only for comparing load generators)."""
     import httpx
@@ -266,7 +330,9 @@ async def httpx_closed_loop(url: str, *, connections: int, seconds: float) -> Ph
     return result
 
 
-async def one_connection(port: int, raw: bytes, count: int = 40) -> dict[str, float]:
+async def one_connection(
+    port: int, raw: bytes, count: int = 40, expect: int | None = None
+) -> dict[str, float]:
     """Latency without queueing: ``count`` requests one after another on one keep-alive connection.
 
     On a server whose answers wait for the client's delayed ACK (Nagle's algorithm left on), every
@@ -278,14 +344,17 @@ async def one_connection(port: int, raw: bytes, count: int = 40) -> dict[str, fl
         for _ in range(count + 5):
             start = time.perf_counter()
             async with asyncio.timeout(REQUEST_TIMEOUT):
-                await conn.send(raw)
+                answer = await conn.send(raw)
             times.append(time.perf_counter() - start)
+            if expect is not None and answer.status != expect:
+                raise HttpError(f"HTTP {answer.status} (expected {expect})")
     finally:
         conn.close()
     ordered = sorted(times[5:])
     return {
         "p50_ms": round(ordered[len(ordered) // 2] * 1000, 2),
         "max_ms": round(ordered[-1] * 1000, 2),
+        "count": len(ordered),
     }
 
 
