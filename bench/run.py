@@ -1,20 +1,26 @@
-"""``make bench``: seed a site, serve it with ``officium serve``, load it, and compare with a bare baseline.
+"""``make bench``: seed a province-scale site, serve it with ``officium serve``, load every page, compare.
 
-For each worker count (1, then 2) the run
+A run
 
-1. launches ``officium serve`` a few times to time start-up (launch → first ``/health`` answered), and
-   starts the baseline (bench/baseline_app.py: bare Starlette + Jinja2 + Peewee on the same database
-   file, same uvicorn settings) beside it;
-2. signs in once through the login form and loads, with the same closed loop, each Officium endpoint
-   right after its baseline counterpart: the dashboard after the 50-row page, the units API after the
-   bare 20-unit JSON list, ``/health`` after a bare ``SELECT 1``, and the login page; then it stops the
-   baseline and releases a login storm of distinct users;
-3. reads every server process's VmRSS/VmHWM from /proc.
+1. **seeds** a site with bench/province.py (``--scale province``: 10,000 users, 1,000,000 work items,
+   300,000 documents, 1,000,000 messages and search entries; ``--scale small`` for a quick run) on SQLite.
+   When the seed has made exactly 10,000 work items it calls back: the bench then starts ``officium serve``
+   on the half-seeded site and times the 待办 page one request at a time on one connection (the median of
+   ``--todo-samples``), to compare with the same measure on the full site;
+2. for each worker count (``--workers 1,2``) launches ``officium serve`` a few times to time start-up,
+   starts the bare baseline (bench/baseline_app.py) beside it, and loads, with 32 connections in a closed
+   loop, every endpoint the seed's probes name, each right after its baseline counterpart: the dashboard,
+   the 待办 page and the inbox after the baseline's 50-row page; the 待办 and leave JSON lists after the
+   bare endpoints returning the same 20 rows; the units API after the bare units list; ``/health`` after a
+   bare ``SELECT 1``; a document page, a search page and the login page (no counterpart); then the
+   approve action (POST, each connection an approver with an API token approving their own open items),
+   and a login storm of distinct users; it reads every server process's RSS;
+3. does the same against PostgreSQL (a fresh ``officium_bench_<timestamp>`` database, dropped afterwards
+   unless ``--keep-site``), with the baseline still on the SQLite file;
+4. prints one table, writes bench/results/<timestamp>.json and bench/results/latest.md, and puts the latest
+   table into docs/performance.md.  Load goes only to 127.0.0.1; servers are stopped by PID.
 
-It prints one table, writes bench/results/<timestamp>.json and bench/results/latest.md, and puts the
-latest table into docs/performance.md.  Load goes only to 127.0.0.1; servers are stopped by PID.
-
-    python bench/run.py [--users 2000] [--units 200] [--seconds 10] [--workers 1,2] ...
+    python bench/run.py [--scale province|small] [--seconds 10] [--workers 1,2] [--no-postgresql] ...
 """
 
 from __future__ import annotations
@@ -31,6 +37,7 @@ import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -41,68 +48,148 @@ import report  # noqa: E402
 from loadgen import HOST, build_request, closed_loop, expect_status, login_storm, one_connection, sign_in  # noqa: E402
 from servers import Server, cpu_seconds, free_port, status_kib, wait_port_free  # noqa: E402
 
-#: Officium endpoint → (path, needs the session cookie, the baseline endpoint it is compared with).
+#: Officium endpoint → (path, or "probe:<key>" for a path the seed's probes name; needs the session
+#: cookie; the baseline endpoint it is compared with).
 OFFICIUM_ENDPOINTS = {
     "dashboard /": ("/", True, "page"),
+    "待办 page": ("probe:todo_path", True, "page"),
+    "inbox": ("probe:inbox_path", True, "page"),
+    "document page": ("probe:document_path", True, None),
+    "search": ("probe:search_path", True, None),
+    "待办 API": ("probe:todo_api", True, "todo"),
+    "leave API": ("probe:leave_api", True, "leave"),
     "units API": ("/api/v1/core/units?per_page=20", True, "units"),
     "login page GET": ("/login", False, None),
     "/health": ("/health", False, "health"),
 }
+#: The name of the approve phase in the results (it has no baseline counterpart).
+APPROVE = "approve POST"
 #: Other processes' CPU (in % of one core) above which a phase is flagged as disturbed.
 QUIET_PCT = 20.0
-BASELINE_ENDPOINTS = {
-    "page": "/page",
-    "units": "/api/units?per_page=20",
-    "health": "/health",
-}
+#: What the server logs when SQLite refuses a writer; the approve phase must never provoke it.
+LOCKED = "database is locked"
+#: The seed stage at which the 待办 page is timed before the fill (see bench-contract: on_stage).
+STAGE_10K = "work_items_10k"
+SCALE_KEYS = ("users", "units", "work_items", "documents", "mail", "search")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Officium benchmarks (make bench).")
-    parser.add_argument("--users", type=int, default=2000, help="accounts in the site (default 2000)")
-    parser.add_argument("--units", type=int, default=200, help="organisational units (default 200)")
-    parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds per endpoint")
-    parser.add_argument("--warmup", type=float, default=2.0, help="discarded warm-up seconds per endpoint")
-    parser.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
-    parser.add_argument("--workers", default="1,2", help="worker counts to run, comma-separated")
-    parser.add_argument("--storm-logins", type=int, default=200, help="logins in the storm (distinct users)")
-    parser.add_argument("--startup-runs", type=int, default=3, help="launches timed per worker count")
-    parser.add_argument("--site", type=Path, help="seed into this folder (default: a temporary one)")
-    parser.add_argument("--keep-site", action="store_true", help="do not delete the seeded site")
-    parser.add_argument("--results", type=Path, default=HERE / "results", help="where results go")
-    parser.add_argument(
+    parser = argparse.ArgumentParser(
+        description="Officium benchmarks (make bench): seed, serve, load every page, compare with a bare baseline."
+    )
+    seeding = parser.add_argument_group("seeding")
+    seeding.add_argument(
+        "--scale",
+        choices=("province", "small"),
+        default="province",
+        help="data set from bench/province.py SCALES (default province: 10,000 users, 1,000,000 work items)",
+    )
+    seeding.add_argument("--users", type=int, help="accounts (default: the scale's)")
+    seeding.add_argument("--units", type=int, help="organisational units (default: the scale's)")
+    seeding.add_argument("--work-items", type=int, help="work items (default: the scale's)")
+    seeding.add_argument("--documents", type=int, help="documents (default: the scale's)")
+    seeding.add_argument("--mail", type=int, help="mail messages (default: the scale's)")
+    seeding.add_argument("--search-records", type=int, help="search entries (default: the scale's)")
+    seeding.add_argument(
+        "--site", type=Path, help="seed the SQLite site into this empty folder (default: a temporary one)"
+    )
+    seeding.add_argument(
+        "--keep-site", action="store_true", help="keep the seeded site(s) and the PostgreSQL database"
+    )
+    seeding.add_argument(
+        "--reuse-seed",
+        action="store_true",
+        help="let bench/province.py reuse a cached seed of the same sizes if it keeps one",
+    )
+    load = parser.add_argument_group("load")
+    load.add_argument(
+        "--seconds", type=float, default=10.0, help="measured seconds per endpoint (default 10)"
+    )
+    load.add_argument(
+        "--warmup", type=float, default=2.0, help="discarded warm-up seconds per endpoint (default 2)"
+    )
+    load.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    load.add_argument("--workers", default="1,2", help="SQLite worker counts, comma-separated (default 1,2)")
+    load.add_argument("--storm-logins", type=int, default=200, help="logins in the storm (distinct users)")
+    load.add_argument(
+        "--startup-runs", type=int, default=3, help="launches timed per worker count (default 3)"
+    )
+    load.add_argument(
+        "--todo-samples",
+        type=int,
+        default=60,
+        help="待办 page requests, one at a time, timed at 10,000 and at the full count of work items (median)",
+    )
+    pg = parser.add_argument_group("PostgreSQL")
+    pg.add_argument(
+        "--database-url-base",
+        default="postgresql://postgres@127.0.0.1:5432",
+        help="PostgreSQL server to create officium_bench_<timestamp> on (default %(default)s)",
+    )
+    pg.add_argument("--no-postgresql", action="store_true", help="skip the PostgreSQL run")
+    pg.add_argument(
+        "--pg-workers", default="2", help="PostgreSQL worker counts, comma-separated (default 2; e.g. 1,2)"
+    )
+    machine = parser.add_argument_group("machine and output")
+    machine.add_argument("--results", type=Path, default=HERE / "results", help="where results go")
+    machine.add_argument(
         "--quiet-wait",
         type=float,
         default=30.0,
         help="before each server, wait up to this many seconds for other processes to go idle",
     )
-    parser.add_argument(
+    machine.add_argument(
         "--nice",
         type=int,
         default=0,
         help="run the bench and its servers at this niceness (e.g. -10 as root on a shared machine)",
     )
-    parser.add_argument(
+    machine.add_argument(
         "--report-only",
         type=Path,
         metavar="JSON",
         help="measure nothing: rewrite latest.md and docs/performance.md from a results file",
     )
-    parser.add_argument("--no-docs", action="store_true", help="do not update docs/performance.md")
-    parser.add_argument(
+    machine.add_argument("--no-docs", action="store_true", help="do not update docs/performance.md")
+    machine.add_argument(
         "--compare-clients",
         action="store_true",
         help="only compare this load generator with httpx on the baseline's /health, then exit",
     )
     args = parser.parse_args(argv)
-    args.worker_counts = [int(w) for w in args.workers.split(",") if w.strip()]
-    if args.connections < 1 or args.seconds <= 0 or not args.worker_counts:
-        parser.error("--connections, --seconds and --workers must be positive")
+    args.worker_counts = _counts(parser, args.workers)
+    args.pg_worker_counts = [] if args.no_postgresql else _counts(parser, args.pg_workers)
+    if args.connections < 1 or args.seconds <= 0 or args.todo_samples < 1:
+        parser.error("--connections, --seconds and --todo-samples must be positive")
     return args
+
+
+def _counts(parser: argparse.ArgumentParser, text: str) -> list[int]:
+    counts = [int(w) for w in text.split(",") if w.strip()]
+    if not counts or min(counts) < 1:
+        parser.error("worker counts must be positive integers")
+    return counts
 
 
 def log(message: str) -> None:
     print(message, flush=True)
+
+
+def sizes_for(args: argparse.Namespace) -> dict[str, int]:
+    """The scale's sizes with the command line's overrides."""
+    from province import SCALES
+
+    sizes = dict(SCALES[args.scale])
+    overrides = {
+        "users": args.users,
+        "units": args.units,
+        "work_items": args.work_items,
+        "documents": args.documents,
+        "mail": args.mail,
+        "search": args.search_records,
+    }
+    sizes.update({k: v for k, v in overrides.items() if v is not None})
+    return sizes
 
 
 class Machine:
@@ -144,24 +231,35 @@ def wait_for_quiet(max_wait: float, threshold: float = QUIET_PCT) -> float:
             warned = True
 
 
+class Probe:
+    """CPU and machine readings around one phase, added to its summary."""
+
+    def __init__(self, server: Server) -> None:
+        self.server = server
+        self.per_process = {pid: cpu_seconds(pid) for pid in server.serving_pids()}
+        self.cpu0, self.machine = server.cpu(), Machine()
+
+    def add(self, summary: dict, seconds: float) -> dict:
+        summary["server_cpu_pct"] = round(100 * (self.server.cpu() - self.cpu0) / seconds, 1)
+        summary["worker_cpu_pct"] = [
+            round(100 * (cpu_seconds(pid) - before) / seconds, 1) for pid, before in self.per_process.items()
+        ]
+        summary["machine_busy_pct"] = self.machine.busy_pct()
+        summary["others_cpu_pct"] = others(summary)
+        return summary
+
+
 async def measure(server: Server, name: str, raw: bytes, args: argparse.Namespace) -> dict:
     """Warm up, then load one endpoint for ``--seconds``; add the server's CPU share and the machine's."""
     if args.warmup > 0:
         await closed_loop(
             name, server.port, raw, expect_status(200), connections=args.connections, seconds=args.warmup
         )
-    per_process = {pid: cpu_seconds(pid) for pid in server.serving_pids()}
-    cpu0, machine = server.cpu(), Machine()
+    probe = Probe(server)
     result = await closed_loop(
         name, server.port, raw, expect_status(200), connections=args.connections, seconds=args.seconds
     )
-    summary = result.summary()
-    summary["server_cpu_pct"] = round(100 * (server.cpu() - cpu0) / result.seconds, 1)
-    summary["worker_cpu_pct"] = [
-        round(100 * (cpu_seconds(pid) - before) / result.seconds, 1) for pid, before in per_process.items()
-    ]
-    summary["machine_busy_pct"] = machine.busy_pct()
-    summary["others_cpu_pct"] = others(summary)
+    summary = probe.add(result.summary(), result.seconds)
     log(report.phase_line(name, server.workers, summary))
     return summary
 
@@ -177,7 +275,7 @@ def others(summary: dict) -> float:
     )
 
 
-def officium_server(site: Path, port: int, workers: int, logs: Path) -> Server:
+def officium_server(site: Path, port: int, workers: int, logs: Path, tag: str = "") -> Server:
     # The venv's ``officium`` script, run by the interpreter running the bench (the one that seeded the site
     # and listed its plugins) rather than by its ``python3`` shebang: stevedore keys its entry-point cache
     # on the interpreter's path, so both then read the same cache.
@@ -195,15 +293,15 @@ def officium_server(site: Path, port: int, workers: int, logs: Path) -> Server:
         "--workers",
         str(workers),
     ]
-    return Server("officium", argv, port, workers, logs / f"officium-w{workers}.log")
+    return Server("officium", argv, port, workers, logs / f"officium{tag}-w{workers}.log")
 
 
-def baseline_server(site: Path, port: int, workers: int, logs: Path) -> Server:
+def baseline_server(db_file: Path, port: int, workers: int, logs: Path) -> Server:
     argv = [
         sys.executable,
         str(HERE / "baseline_app.py"),
         "--db",
-        str(site / "data" / "officium.db"),
+        str(db_file),
         "--host",
         HOST,
         "--port",
@@ -214,33 +312,220 @@ def baseline_server(site: Path, port: int, workers: int, logs: Path) -> Server:
     return Server("baseline", argv, port, workers, logs / f"baseline-w{workers}.log")
 
 
+# ------------------------------------------------------------------------------- the seeded site's facts
+
+
+def prepare_site(site: Path, approvers: list[str], page_user: str) -> dict:
+    """In-process, before any server runs: API tokens for the approvers and facts the bench needs.
+
+    Each approver gets an API token (``officium token create`` does the same), because that is what an API
+    client acting on work items sends: ``Authorization: Bearer ...``, no session and no CSRF token.
+    """
+    from seed import PREFIX
+
+    from officium.core.app import create_app
+    from officium.core.config import SiteConfig
+    from officium.core.db import write_transaction
+    from officium.core.identity.models import User
+    from officium.core.identity.tokens import issue_token
+    from officium.core.workflow.models import WorkItem
+
+    app = create_app(SiteConfig.load(site))
+    try:
+        tokens = {}
+        with write_transaction(app.db):
+            for username in approvers:
+                user = User.get(User.username == username)
+                tokens[username] = issue_token(user, f"bench-{int(time.time())}", app.clock())
+        synchronous = None
+        if app.db.__class__.__name__.startswith("Sqlite"):
+            level = app.db.execute_sql("PRAGMA synchronous").fetchone()[0]
+            synchronous = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}.get(level, str(level))
+        return {
+            "tokens": tokens,
+            "generated_users": User.select().where(User.username.startswith(PREFIX)).count(),
+            "page_user_id": User.get(User.username == page_user).id,
+            "work_items": WorkItem.select().count(),
+            "synchronous": synchronous,
+        }
+    finally:
+        app.db.close()
+
+
+def baseline_paths(probes: dict, page_user_id: int) -> dict[str, str]:
+    """The baseline's endpoint for each counterpart, asking for the same rows as the probes."""
+    todo_query = parse_qs(urlsplit(probes.get("todo_api", "")).query)
+    leave_query = parse_qs(urlsplit(probes.get("leave_api", "")).query)
+    todo_pp = todo_query.get("per_page", ["20"])[0]
+    leave_pp = leave_query.get("per_page", ["20"])[0]
+    scope = leave_query.get("scope", ["mine"])[0]
+    return {
+        "page": "/page",
+        "units": "/api/units?per_page=20",
+        "todo": f"/api/todo?assignee={page_user_id}&per_page={todo_pp}",
+        "leave": f"/api/leave?user={page_user_id}&scope={scope}&per_page={leave_pp}",
+        "health": "/health",
+    }
+
+
+def endpoint_path(spec: str, probes: dict) -> str:
+    return probes[spec.split(":", 1)[1]] if spec.startswith("probe:") else spec
+
+
+def log_count(path: Path, needle: str) -> int:
+    """How many times ``needle`` appears in a server log (0 when there is no log yet)."""
+    try:
+        return path.read_text(errors="replace").count(needle)
+    except OSError:
+        return 0
+
+
+# ------------------------------------------------------------------------------------------ the phases
+
+
+async def todo_one_connection(
+    site: Path, probes: dict, args: argparse.Namespace, logs: Path, tag: str
+) -> dict:
+    """The 待办 page, one request at a time on one connection (one worker): the median of N, no queueing."""
+    from seed import PASSWORD
+
+    port = free_port()
+    server = officium_server(site, port, 1, logs, f"{tag}-todo")
+    server.start()
+    try:
+        conn = loadgen.Connection(HOST, port)
+        session, _, _ = await sign_in(conn, port, probes["page_user"], PASSWORD)
+        conn.close()
+        raw = build_request("GET", probes["todo_path"], port, cookies={"officium_session": session})
+        timing = await one_connection(port, raw, count=args.todo_samples, expect=200)
+    finally:
+        server.stop()
+        wait_port_free(port)
+    return timing
+
+
+def time_todo(site: Path, probes: dict, args: argparse.Namespace, logs: Path, tag: str, when: str) -> dict:
+    """:func:`todo_one_connection` from synchronous code (the seed's stage callback), with the item count."""
+    items = count_work_items(site)
+    timing = asyncio.run(todo_one_connection(site, probes, args, logs, tag))
+    timing["work_items"] = items
+    log(
+        f"  待办 page at {items:,} work items ({when}), one request at a time: median {timing['p50_ms']} ms "
+        f"(max {timing['max_ms']} ms, {timing['count']} requests)"
+    )
+    return timing
+
+
+def count_work_items(site: Path) -> int:
+    from officium.core.config import SiteConfig
+    from officium.core.db import open_database
+
+    db = open_database(SiteConfig.load(site).database_url, site)
+    try:
+        return db.execute_sql("SELECT COUNT(*) FROM core_work_item").fetchone()[0]
+    finally:
+        db.close()
+
+
+def approver_slices(approvers: dict[str, list[int]], connections: int, run_index: int) -> list[str]:
+    """``connections`` approvers for one run, different from the other runs' while there are enough."""
+    names = sorted(approvers, key=lambda n: (-len(approvers[n]), n))
+    if not names:
+        raise SystemExit("the seed's probes name no approvers: the approve phase cannot run")
+    start = run_index * connections
+    return [names[(start + i) % len(names)] for i in range(connections)]
+
+
+async def approve_phase(
+    server: Server, probes: dict, tokens: dict[str, str], chosen: list[str], args: argparse.Namespace
+) -> dict:
+    """Each connection is one approver (bearer token) approving their own open items one after another.
+
+    A warm-up of ``--warmup`` seconds walks the first items, the measured ``--seconds`` the next ones; every
+    item is approved at most once (an approver named twice shares one walk through the items).  Any answer
+    but 200 is an error, 503 系统繁忙 included; "database is locked" is counted in the server's log.
+    """
+    body = probes.get("approve_body", {"opinion": "同意"})
+    route = probes["approve_api"]
+    walks: dict[str, object] = {}
+
+    def walk(username: str):
+        headers = {"Authorization": f"Bearer {tokens[username]}"}
+        for item in probes["approvers"][username]:
+            yield build_request("POST", route.format(id=item), server.port, json_body=body, headers=headers)
+
+    for username in chosen:
+        walks.setdefault(username, walk(username))
+    sequences = [walks[u] for u in chosen]
+    locked0 = log_count(server.log, LOCKED)
+    warm = None
+    if args.warmup > 0:
+        # the warm-up may take at most a quarter of the items: the measured phase needs the rest
+        total = sum(len(probes["approvers"][u]) for u in walks)
+        warm = await loadgen.sequence_loop(
+            APPROVE, server.port, sequences, expect_status(200), seconds=args.warmup, max_requests=total // 4
+        )
+    probe = Probe(server)
+    result = await loadgen.sequence_loop(
+        APPROVE, server.port, sequences, expect_status(200), seconds=args.seconds
+    )
+    summary = probe.add(result.summary(), result.seconds)
+    summary["approvers"] = len(set(chosen))
+    summary["warmup_requests"] = warm.ok if warm else 0
+    summary["warmup_errors"] = dict(warm.errors) if warm else {}
+    summary["database_locked"] = log_count(server.log, LOCKED) - locked0
+    summary["busy_503"] = summary["error_kinds"].get("HTTP 503", 0)
+    summary["exhausted_connections"] = result.exhausted
+    log(
+        report.phase_line(APPROVE, server.workers, summary)
+        + f"  (database is locked ×{summary['database_locked']}, 503 ×{summary['busy_503']})"
+    )
+    return summary
+
+
 async def run_pair(
-    site: Path, workers: int, args: argparse.Namespace, logs: Path, storm_users: list[str]
+    site: Path,
+    backend: str,
+    workers: int,
+    ctx: dict,
+    args: argparse.Namespace,
+    logs: Path,
+    run_index: int,
 ) -> tuple[dict, dict]:
     """Officium and the baseline with ``workers`` workers, both up, each endpoint right after its counterpart.
 
     Measuring a pair back to back (rather than all of the baseline, then all of Officium) keeps the two
     figures of a ratio a few seconds apart, so a change in background load hits both alike.
     """
-    from seed import PAGE_USER, PASSWORD
+    from seed import PASSWORD
 
-    ours: dict = {"server": "officium", "workers": workers, "startup_s": [], "phases": {}}
-    base: dict = {"server": "baseline", "workers": workers, "startup_s": [], "phases": {}}
+    probes = ctx["probes"]
+    ours: dict = {"server": "officium", "backend": backend, "workers": workers, "startup_s": [], "phases": {}}
+    base: dict = {
+        "server": "baseline",
+        "backend": "sqlite",
+        "paired_with": backend,
+        "workers": workers,
+        "startup_s": [],
+        "phases": {},
+    }
+    tag = "" if backend == "sqlite" else "-pg"
     port, base_port = free_port(), free_port()
     wait_for_quiet(args.quiet_wait)
     server = baseline = None
     try:
         for attempt in range(max(1, args.startup_runs)):
-            server = officium_server(site, port, workers, logs)
+            server = officium_server(site, port, workers, logs, tag)
             startup = server.start()
             ours["startup_s"].append(round(startup, 3))
             log(
-                f"officium serve --workers {workers}: first /health answered {startup * 1000:.0f} ms after launch"
+                f"officium serve --workers {workers} ({backend}): first /health answered "
+                f"{startup * 1000:.0f} ms after launch"
             )
             if attempt < args.startup_runs - 1:
                 server.stop()
                 wait_port_free(port)
-        baseline = baseline_server(site, base_port, workers, logs)
+        baseline = baseline_server(ctx["baseline_db"], base_port, workers, logs)
         startup = baseline.start()
         base["startup_s"].append(round(startup, 3))
         log(f"baseline --workers {workers}: first /health answered {startup * 1000:.0f} ms after launch")
@@ -251,22 +536,35 @@ async def run_pair(
                 f"p50 {out['one_connection']['p50_ms']} ms"
             )
         conn = loadgen.Connection(HOST, port)
-        session, _, _ = await sign_in(conn, port, PAGE_USER, PASSWORD)
+        session, _, _ = await sign_in(conn, port, probes["page_user"], PASSWORD)
         conn.close()
         cookies = {"officium_session": session}
-        for name, (path, signed_in, counterpart) in OFFICIUM_ENDPOINTS.items():
+        for name, (spec, signed_in, counterpart) in OFFICIUM_ENDPOINTS.items():
+            reference = None
             if counterpart:
-                raw = build_request("GET", BASELINE_ENDPOINTS[counterpart], base_port)
-                base["phases"][counterpart] = await measure(baseline, f"baseline {counterpart}", raw, args)
+                raw = build_request("GET", ctx["baseline_paths"][counterpart], base_port)
+                reference = await measure(baseline, f"baseline {counterpart}", raw, args)
+                base["phases"][f"{counterpart} (for {name})"] = reference
+            path = endpoint_path(spec, probes)
             raw = build_request("GET", path, port, cookies=cookies if signed_in else None)
             ours["phases"][name] = await measure(server, name, raw, args)
+            ours["phases"][name]["path"] = path
+            if reference is not None:
+                ours["phases"][name]["baseline"] = counterpart
+                ours["phases"][name]["baseline_rps"] = reference["rps"]
+                ours["phases"][name]["baseline_p99_ms"] = reference["p99_ms"]
         base["memory"] = baseline.memory()
-        ours["memory"] = server.memory()
         baseline.stop()
         wait_port_free(base_port)
         baseline = None
-        ours["storm"] = await storm(server, storm_users, PASSWORD, args)
+        chosen = approver_slices(probes["approvers"], args.connections, run_index)
+        ours["approve"] = await approve_phase(server, probes, ctx["tokens"], chosen, args)
+        ours["approve"]["synchronous"] = ctx["synchronous"]
+        ours["memory"] = server.memory()
+        users = ctx["storm_users"](run_index)
+        ours["storm"] = await storm(server, users, PASSWORD, args)
         ours["memory_after_storm"] = server.memory()
+        ours["database_locked_in_log"] = log_count(server.log, LOCKED)
     finally:
         for srv in (baseline, server):
             if srv is not None:
@@ -301,9 +599,9 @@ async def storm(server: Server, usernames: list[str], password: str, args: argpa
     return post
 
 
-async def compare_clients(site: Path, args: argparse.Namespace, logs: Path) -> None:
+async def compare_clients(db_file: Path, args: argparse.Namespace, logs: Path) -> None:
     port = free_port()
-    server = baseline_server(site, port, 1, logs)
+    server = baseline_server(db_file, port, 1, logs)
     server.start()
     try:
         raw = build_request("GET", "/health", port)
@@ -363,75 +661,183 @@ def report_only(path: Path, args: argparse.Namespace) -> int:
     """Recompute the rows and targets of a results file and rewrite the reports from it."""
     results = json.loads(path.read_text(encoding="utf-8"))
     results["rows"] = report.table_rows(results["runs"], OFFICIUM_ENDPOINTS)
-    results["targets"] = report.targets(results["runs"], OFFICIUM_ENDPOINTS)
+    results["targets"] = report.targets(results, OFFICIUM_ENDPOINTS)
     path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     log(report.console_table(results))
     write_reports(results, path.resolve(), args)
     return 0
 
 
-async def main_async(args: argparse.Namespace) -> int:
-    from seed import seed_site, storm_usernames
+# ------------------------------------------------------------------------------------- seeding a site
 
+
+def seed(
+    site: Path, sizes: dict[str, int], args: argparse.Namespace, logs: Path, tag: str, url: str | None
+) -> dict:
+    """Seed with bench/province.py; time the 待办 page at 10,000 work items and once the seed is done."""
+    import province
+    from seed import PAGE_USER
+
+    # The probes are known only at the end; at 10,000 items the page user and 待办 path are the contract's.
+    early = {"page_user": PAGE_USER, "todo_path": "/todo/", **getattr(province, "PROBES", {})}
+    timings: dict = {}
+
+    def on_stage(stage: str, where: Path) -> None:
+        if stage == STAGE_10K:
+            timings["at_10k"] = time_todo(where, early, args, logs, tag, "seed stage " + stage)
+
+    label = "PostgreSQL" if url else "SQLite"
+    log(f"seeding {site} on {label}: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()) + " ...")
+    kwargs: dict = {"database_url": url, "echo": log, "on_stage": on_stage}
+    if args.reuse_seed:
+        kwargs["reuse"] = True
+    summary = province.seed_province(site, sizes, **kwargs)
+    probes = summary["probes"]
+    if probes.get("todo_path") != early["todo_path"] or probes.get("page_user") != early["page_user"]:
+        log(f"  note: the 待办 page at 10k was timed as {early['page_user']} on {early['todo_path']}")
+    timings["at_end"] = time_todo(site, early, args, logs, tag, "seeded")
+    summary["todo_scale"] = {**timings, "path": early["todo_path"], "user": early["page_user"]}
+    return summary
+
+
+def storm_users_for(generated: int, count: int):
+    from seed import storm_usernames
+
+    return lambda index: storm_usernames(count, index * count, generated)
+
+
+def site_context(
+    site: Path, summary: dict, args: argparse.Namespace, baseline_db: Path, baseline_user_id: int | None
+) -> dict:
+    """Everything a run on ``site`` needs: probes, tokens, the baseline's file and paths, storm users."""
+    probes = summary["probes"]
+    facts = prepare_site(site, sorted(probes["approvers"]), probes["page_user"])
+    user_id = baseline_user_id if baseline_user_id is not None else facts["page_user_id"]
+    return {
+        "probes": probes,
+        "tokens": facts["tokens"],
+        "synchronous": facts["synchronous"],
+        "page_user_id": facts["page_user_id"],
+        "baseline_db": baseline_db,
+        "baseline_paths": baseline_paths(probes, user_id),
+        "storm_users": storm_users_for(facts["generated_users"], args.storm_logins),
+        "generated_users": facts["generated_users"],
+    }
+
+
+def create_pg_database(base_url: str, name: str) -> str:
+    """Create the empty database ``name`` on the server at ``base_url``; return its URL."""
+    import psycopg
+
+    with psycopg.connect(base_url.rstrip("/") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base_url.rstrip("/") + "/" + name
+
+
+def drop_pg_database(base_url: str, name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(base_url.rstrip("/") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def main_sync(args: argparse.Namespace) -> int:
     started = datetime.now()
-    tmp = None
+    stamp = started.strftime("%Y%m%d-%H%M%S")
+    tmp = Path(tempfile.mkdtemp(prefix="officium-bench-"))
     if args.site is None:
-        tmp = Path(tempfile.mkdtemp(prefix="officium-bench-"))
         site = tmp / "site"
     else:
         site = args.site.resolve()
         if (site / "officium.toml").exists():
             raise SystemExit(f"{site} already holds a site; give an empty folder")
-    logs = (tmp or site.parent) / "logs"
+    logs = tmp / "logs"
     logs.mkdir(parents=True, exist_ok=True)
+    log(f"server logs in {logs}")
+    pg_name = f"officium_bench_{stamp.replace('-', '_')}"
+    pg_created = False
+    sizes = sizes_for(args)
+    db_file = site / "data" / "officium.db"
     try:
-        log(f"seeding {site} ({args.users:,} users in {args.units} units) ...")
-        seeded = seed_site(site, args.users, args.units, echo=log)
         if args.compare_clients:
-            await compare_clients(site, args, logs)
+            from seed import seed_site
+
+            seed_site(site, 300, 20, echo=log)  # the baseline's /health needs only a site's database
+            asyncio.run(compare_clients(db_file, args, logs))
             return 0
-        runs = []
+        seeded = {"sqlite": seed(site, sizes, args, logs, "", None)}
+        sqlite_ctx = site_context(site, seeded["sqlite"], args, db_file, None)
+        runs: list[dict] = []
         for index, workers in enumerate(args.worker_counts):
-            log(f"\n== {workers} worker(s)")
-            users = storm_usernames(args.storm_logins, index * args.storm_logins, seeded["generated_users"])
-            runs.extend(await run_pair(site, workers, args, logs, users))
+            log(f"\n== SQLite, {workers} worker(s)")
+            runs.extend(asyncio.run(run_pair(site, "sqlite", workers, sqlite_ctx, args, logs, index)))
+        if args.pg_worker_counts:
+            url = create_pg_database(args.database_url_base, pg_name)
+            pg_created = True
+            pg_site = tmp / "site-pg"
+            seeded["postgresql"] = seed(pg_site, sizes, args, logs, "-pg", url)
+            pg_ctx = site_context(pg_site, seeded["postgresql"], args, db_file, sqlite_ctx["page_user_id"])
+            for index, workers in enumerate(args.pg_worker_counts):
+                log(f"\n== PostgreSQL, {workers} worker(s) (baseline on the SQLite file)")
+                runs.extend(asyncio.run(run_pair(pg_site, "postgresql", workers, pg_ctx, args, logs, index)))
+        for run in runs:
+            run["startup_median_s"] = round(statistics.median(run["startup_s"]), 3)
         results = {
             "started": started.isoformat(timespec="seconds"),
             "finished": datetime.now().isoformat(timespec="seconds"),
             "machine": report.machine_info(),
             "settings": {
-                "users": args.users,
-                "units": args.units,
+                "scale": args.scale,
+                "sizes": sizes,
                 "seconds": args.seconds,
                 "warmup": args.warmup,
                 "connections": args.connections,
                 "workers": args.worker_counts,
+                "pg_workers": args.pg_worker_counts,
                 "storm_logins": args.storm_logins,
+                "todo_samples": args.todo_samples,
                 "niceness": os.getpriority(os.PRIO_PROCESS, 0),
                 "startup_runs": args.startup_runs,
                 "load_generator": "bench/loadgen.py (asyncio streams, closed loop)",
             },
-            "seed": seeded,
+            "seed": {backend: _seed_record(s) for backend, s in seeded.items()},
+            "todo_scale": {backend: s["todo_scale"] for backend, s in seeded.items()},
             "source": source_state(),
             "runs": runs,
         }
-        for run in runs:
-            run["startup_median_s"] = round(statistics.median(run["startup_s"]), 3)
         results["rows"] = report.table_rows(runs, OFFICIUM_ENDPOINTS)
-        results["targets"] = report.targets(runs, OFFICIUM_ENDPOINTS)
+        results["targets"] = report.targets(results, OFFICIUM_ENDPOINTS)
         log("")
         log(report.console_table(results))
         args.results.mkdir(parents=True, exist_ok=True)
-        stamp = started.strftime("%Y%m%d-%H%M%S")
         json_path = args.results / f"{stamp}.json"
         json_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         write_reports(results, json_path, args)
         return 0
     finally:
-        if tmp is not None and not args.keep_site:
+        if pg_created and not args.keep_site:
+            drop_pg_database(args.database_url_base, pg_name)
+        elif pg_created:
+            log(f"PostgreSQL database {pg_name} kept")
+        if not args.keep_site:
             shutil.rmtree(tmp, ignore_errors=True)
-        elif tmp is not None:
-            log(f"site kept in {site}")
+            if args.site is not None:
+                log(f"site left in {site} (--site given)")
+        else:
+            log(f"site(s) and logs kept in {tmp if args.site is None else f'{site} and {tmp}'}")
+
+
+def _seed_record(summary: dict) -> dict:
+    """What the results keep of a seed summary (not the approvers' item lists: tens of thousands of ids)."""
+    probes = {k: v for k, v in summary["probes"].items() if k != "approvers"}
+    approvers = summary["probes"].get("approvers", {})
+    probes["approvers"] = {"users": len(approvers), "items": sum(len(v) for v in approvers.values())}
+    return {
+        "sizes": summary.get("sizes", {}),
+        "seconds": summary.get("seconds", {}),
+        "plugins": summary.get("plugins", []),
+        "probes": probes,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -441,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
     restore = set_priority(args.nice) if args.nice else None
     try:
         t0 = time.perf_counter()
-        code = asyncio.run(main_async(args))
+        code = main_sync(args)
         log(f"total {time.perf_counter() - t0:.0f} s")
     finally:
         if restore is not None:
