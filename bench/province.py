@@ -80,7 +80,7 @@ CACHE = HERE / ".cache"
 #: The files whose content decides what a seed contains (a change makes a new cache entry).
 SEED_CODE = ("province.py", "province_docs.py", "bulk.py", "seed.py", "mail_bench.py", "search_bench.py")
 #: Approvers handed to the load test: at most this many users, each with their approvable open items.
-APPROVERS = 100
+APPROVERS = 200
 #: The page user's own leave requests (one or two a year, five years).
 LEAVE_REQUESTS = 30
 

@@ -32,7 +32,6 @@ from seed import progress
 
 from officium.core import files
 from officium.core.identity.models import RoleGrant, Unit, User
-from officium.core.search.index import fts_columns
 from officium.core.workflow import engine
 from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.docs_incoming.constants import DOC_TYPES, URGENCY_TITLES
@@ -57,7 +56,7 @@ STEP_TITLES = {
 STEP_DAYS = {"propose": 1, "instruct": 2, "assign": 1, "handle": 5, "archive": 5, "track": None}
 HANDLE_STEPS = ("propose", "instruct", "assign", "handle", "archive")
 #: How far a document still being handled has got (批办件), by weight.
-OPEN_STAGES = (("propose", 25), ("instruct", 20), ("assign", 15), ("handle", 25), ("archive", 15))
+OPEN_STAGES = (("propose", 15), ("instruct", 20), ("assign", 10), ("handle", 30), ("archive", 25))
 #: Share of documents still being handled (the rest are archived, or registered/returned).
 OPEN_SHARE = 0.2
 #: The page user's unit gets at least this many documents, and the first ones of each fill wait for them.
@@ -164,6 +163,18 @@ class World:
             seen.add(unit)
             unit = self.parents.get(unit)
         return []
+
+
+def office_hours(at: datetime) -> datetime:
+    """``at`` moved into office hours (8:00-18:00 on a weekday) if it falls outside them: the evening and
+    the weekend move to the next working morning, keeping the minutes."""
+    if at.hour >= 18:
+        at = (at + timedelta(days=1)).replace(hour=8)
+    elif at.hour < 8:
+        at = at.replace(hour=8)
+    while at.weekday() >= 5:
+        at = (at + timedelta(days=1)).replace(hour=8)
+    return at
 
 
 # ------------------------------------------------------------------------------------------- blobs
@@ -298,7 +309,9 @@ class DocumentWriter:
         return people
 
     def _step_time(self, at: datetime, hours: tuple[int, int] = (1, 30)) -> datetime:
-        return at + timedelta(minutes=self.rng.randrange(hours[0] * 60, hours[1] * 60))
+        """A moment some hours after ``at``, in office hours, never later than now."""
+        later = office_hours(at + timedelta(minutes=self.rng.randrange(hours[0] * 60, hours[1] * 60)))
+        return min(later, self.world.now - timedelta(minutes=10))
 
     def fill(self, docs: int, items: int, label: str) -> None:
         """Write ``docs`` documents making exactly ``items`` work items (see the module docstring)."""
@@ -394,7 +407,7 @@ class DocumentWriter:
         else:
             span = int((w.now - self.start).total_seconds() // 60) - 60 * 24 * 30
             received = self.start + timedelta(minutes=rng.randrange(span))
-        received = received.replace(second=0, microsecond=0)
+        received = min(office_hours(received.replace(second=0, microsecond=0)), w.now - timedelta(minutes=30))
         clerk = w.clerks[unit][0]
         doc_id = self.next_doc
         self.next_doc += 1
@@ -508,11 +521,11 @@ class DocumentWriter:
         # 批办件
         stop = HANDLE_STEPS.index(plan["stage"]) if is_open else len(HANDLE_STEPS)
         lead = rng.choice(w.receiving)
-        assists = [u for u in rng.sample(w.receiving, 1) if u != lead] if rng.random() < 0.3 else []
+        assists = [u for u in rng.sample(w.receiving, 1) if u != lead] if rng.random() < 0.5 else []
         parent_leaders = w.up(w.leaders, w.parents.get(unit)) or w.bureau_leaders
         leaders = list(
             dict.fromkeys(
-                [rng.choice(parent_leaders)] + ([rng.choice(w.bureau_leaders)] if rng.random() < 0.2 else [])
+                [rng.choice(parent_leaders)] + ([rng.choice(w.bureau_leaders)] if rng.random() < 0.4 else [])
             )
         )
         names = {"lead": w.unit_names[lead], "leader": w.names[leaders[0]]}
@@ -816,7 +829,13 @@ class DocumentWriter:
         texts.append((search_id, body, attachment_text))
         reader_rows.extend((search_id, kind, value) for kind, value in readers)
         fts.append(
-            search_bench.fts_row(self.app, search_id, fts_columns(shape, body, attachment_text, readers))
+            search_bench.fts_row(
+                self.app,
+                search_id,
+                search_bench.token_columns(
+                    shape, body, attachment_text, readers, verify=search_id % 1000 == 0
+                ),
+            )
         )
 
     def _flush(self) -> None:
@@ -872,7 +891,11 @@ def fill_search(app: Any, world: World, count: int, seed: int = 2027) -> None:
             batch[0].append(tuple(doc.values()))
             batch[1].append((i, text["body"], text["attachments_text"]))
             batch[2].extend((i, kind, value) for kind, value in readers)
-            columns = fts_columns(SimpleNamespace(**doc), text["body"], text["attachments_text"], readers)
+            shape = SimpleNamespace(**doc)
+            verify = i - first < 100
+            columns = search_bench.token_columns(
+                shape, text["body"], text["attachments_text"], readers, verify
+            )
             batch[3].append(search_bench.fts_row(app, i, columns))
         with app.db.atomic():
             search_bench.write_entries(app, *batch)
