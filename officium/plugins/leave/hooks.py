@@ -7,7 +7,14 @@ from officium.plugins.leave.workflow import HR_ROLE, WORKFLOW
 
 @hookimpl
 def register_models(app):
-    return [models.LeaveType, models.HrRecord, models.LeaveRule, models.LeaveAdjustment, models.LeaveRequest]
+    return [
+        models.LeaveType,
+        models.HrRecord,
+        models.LeaveRule,
+        models.LeaveAdjustment,
+        models.LeaveRequest,
+        models.BalanceStamp,
+    ]
 
 
 @hookimpl

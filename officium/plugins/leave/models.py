@@ -2,7 +2,10 @@
 ``officium db generate --plugin leave 名称``, review the file, then ``officium db upgrade``.
 
 Balances are not stored: they are computed from the HR record (年休假 entitlement), the type's yearly quota,
-the adjustments (including carry-over rows written by the yearly roll-over) and the requests.
+the adjustments (including carry-over rows written by the yearly roll-over) and the requests.  Saving or
+deleting a type, an HR record, an adjustment or a request raises a :class:`BalanceStamp`, which is how the
+首页 panel's cached balance (``balance_cache.py``) knows it is out of date.  Write these rows through
+``save``/``create``/``delete_instance`` only: a bulk ``update()`` or ``delete()`` would not raise the stamp.
 """
 
 from peewee import (
@@ -38,7 +41,55 @@ STATUSES = {
 REASON_MAX = 500
 
 
-class LeaveType(BaseModel):
+#: The stamp owner for changes that concern every person (a type's quota or balance rule).
+EVERYONE = 0
+
+
+class BalanceStamp(BaseModel):
+    """A counter raised in the same transaction as every change to the rows a balance is computed from.
+
+    ``owner`` is a user id, or :data:`EVERYONE` for the leave types.  The sum of a person's and everyone's
+    counters only ever grows, so a cached balance computed under a smaller sum is out of date, whichever
+    process or web node made the change.
+    """
+
+    owner = IntegerField(primary_key=True)
+    version = IntegerField(default=0)
+
+    class Meta:
+        table_name = "leave_balance_stamp"
+
+
+def raise_stamp(owner: int) -> None:
+    """Raise the counter of ``owner`` (a user id, or :data:`EVERYONE`)."""
+    (
+        BalanceStamp.insert(owner=owner, version=1)
+        .on_conflict(
+            conflict_target=[BalanceStamp.owner],
+            update={BalanceStamp.version: BalanceStamp.version + 1},
+        )
+        .execute()
+    )
+
+
+class _Stamped:
+    """A row a balance is computed from: saving or deleting it raises its owner's stamp."""
+
+    def stamp_owner(self) -> int:
+        return int(self.user_id)  # type: ignore[attr-defined]
+
+    def save(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = super().save(*args, **kwargs)
+        raise_stamp(self.stamp_owner())
+        return result
+
+    def delete_instance(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        result = super().delete_instance(*args, **kwargs)
+        raise_stamp(self.stamp_owner())
+        return result
+
+
+class LeaveType(_Stamped, BaseModel):
     """A kind of leave as HR configured it (defaults from the national rules are written by the migration)."""
 
     code = CharField(max_length=32, unique=True)
@@ -61,8 +112,11 @@ class LeaveType(BaseModel):
     class Meta:
         table_name = "leave_type"
 
+    def stamp_owner(self) -> int:
+        return EVERYONE
 
-class HrRecord(BaseModel):
+
+class HrRecord(_Stamped, BaseModel):
     """The HR facts the leave rules need about one person, kept by HR."""
 
     user = ForeignKeyField(User, unique=True, backref="+", on_delete="CASCADE")
@@ -97,7 +151,7 @@ class LeaveRule(BaseModel):
         return [s for s in self.steps.split(",") if s]
 
 
-class LeaveAdjustment(BaseModel):
+class LeaveAdjustment(_Stamped, BaseModel):
     """A change to a person's balance of a type for a year: HR's adjustment (with a reason) or the
     carry-over written by the yearly roll-over (``kind="carry"``)."""
 
@@ -115,7 +169,7 @@ class LeaveAdjustment(BaseModel):
         indexes = ((("user", "leave_type", "year"), False),)
 
 
-class LeaveRequest(BaseModel):
+class LeaveRequest(_Stamped, BaseModel):
     """One leave request.  Its approval runs in the workflow engine (``leave.request``)."""
 
     user = ForeignKeyField(User, backref="+", on_delete="RESTRICT")
