@@ -1,7 +1,16 @@
 """The hooks of the bulletin plugin; each delegates to the module that does the work."""
 
 from officium import Job, MenuItem, NotificationType, Setting, hookimpl
-from officium.plugins.bulletin import PLUGIN, access, demo, pages, routes, schedule, searchfeed, workflow
+from officium.plugins.bulletin import (
+    PLUGIN,
+    access,
+    demo,
+    routes,
+    schedule,
+    searchfeed,
+    widget,
+    workflow,
+)
 from officium.plugins.bulletin.announcements import PUBLISHED
 from officium.plugins.bulletin.models import MODELS
 from officium.plugins.bulletin.receipts import REMIND
@@ -81,7 +90,7 @@ def menu_items(app):
 
 @hookimpl
 def dashboard_widgets(app):
-    return [pages.widget()]
+    return [widget.widget()]
 
 
 @hookimpl

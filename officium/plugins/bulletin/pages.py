@@ -19,7 +19,6 @@ from officium.core.admin.queries import xlsx_bytes
 from officium.core.db import write_transaction
 from officium.core.files import FileRejected, content_disposition, download_response
 from officium.core.identity.models import Unit
-from officium.core.registry import Widget
 from officium.core.richtext import sanitize_html
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
 from officium.core.workflow import panel
@@ -607,25 +606,3 @@ def column_edit(request: Request) -> Response:
     if column is None:
         raise HTTPException(404)
     return _column_form(request, column)
-
-
-# -------------------------------------------------------------------------------------------- widget
-
-
-def widget() -> Widget:
-    """首页 panel: the 必读 announcements not confirmed yet, then the latest ones."""
-
-    def render_panel(request: Request) -> Markup:
-        app = request.state.app
-        who = who_is(request)
-        now = app.clock()
-        pending = list(board.must_read_pending(who, now).limit(5))
-        latest = list(board.board(who, now, {}).limit(6))
-        template = app.jinja_env.get_template("bulletin/widget.html")
-        return Markup(
-            template.render(
-                pending=pending, latest=latest, url=URL, tones=IMPORTANCE_TONES, importances=IMPORTANCES
-            )
-        )
-
-    return Widget("bulletin", "公告板", render_panel, access.READ, order=15)
