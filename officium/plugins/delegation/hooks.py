@@ -7,7 +7,7 @@ delegation that started or ended while nobody acted is applied before anything r
 from starlette.middleware import Middleware
 
 from officium import Job, MenuItem, Setting, hookimpl
-from officium.plugins.delegation import PLUGIN, routes, service
+from officium.plugins.delegation import PLUGIN, routes, service, widget
 from officium.plugins.delegation.middleware import SyncDelegations
 from officium.plugins.delegation.models import Delegation
 
@@ -67,7 +67,7 @@ def menu_items(app):
 
 @hookimpl
 def dashboard_widgets(app):
-    return [routes.widget()]
+    return [widget.widget()]
 
 
 @hookimpl

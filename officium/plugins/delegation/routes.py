@@ -10,12 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from markupsafe import Markup
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from officium import Api, Page, Permission, Widget
+from officium import Api, Page, Permission
 from officium.core.identity.models import User
 from officium.core.web.api import ApiError, json_object, paginate
 from officium.core.web.views import current_user, flash, form_value, page_of, redirect, render
@@ -205,37 +204,6 @@ def _item_row(app: Any, item: WorkItem) -> dict[str, Any]:
         "state": ITEM_STATES.get(item.state, item.state),
         "action": ACTIONS.get(item.action, item.action),
     }
-
-
-# ------------------------------------------------------------------------------------------ widget
-
-
-def widget() -> Widget:
-    """首页 panel: my delegation in force (or next), and what I hold for others."""
-
-    def render_panel(request: Request) -> Markup:
-        app = request.state.app
-        service.sync_if_due(app)
-        user = current_user(request)
-        now = app.clock()
-        live = [
-            _row(request, d)
-            for d in service.mine(user).where(Delegation.status != "ended").order_by(Delegation.start_at)
-            if service.state_of(d, now) in ("active", "pending")
-        ]
-        holding = (
-            WorkItem.select(WorkItem.principal)
-            .where(
-                (WorkItem.assignee == user)
-                & WorkItem.principal.is_null(False)
-                & WorkItem.state.in_(service.OPEN_STATES)
-            )
-            .count()
-        )
-        template = app.jinja_env.get_template("delegation/widget.html")
-        return Markup(template.render(live=live, holding=holding, url=URL))
-
-    return Widget("delegation", "外出授权", render_panel, USE, order=30)
 
 
 # --------------------------------------------------------------------------------------------- API
