@@ -1,0 +1,51 @@
+"""bench/province.py at a tiny size: exact row counts, the 10k stage callback, every probe answering 200
+(``check`` also approves items through the API), and the bench tokenizer agreeing with the index's."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import province  # noqa: E402
+import search_bench  # noqa: E402
+
+from officium.core.search.index import fts_columns  # noqa: E402
+
+TINY = {"users": 300, "units": 30, "work_items": 1_500, "documents": 200, "mail": 400, "search": 600}
+
+
+def test_tiny_province_seed_has_the_asked_sizes_and_working_probes(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(province, "STAGE_ITEMS", 700)
+    stages = []
+
+    def on_stage(stage: str, where: Path) -> None:
+        # the database is closed and committed: another connection sees exactly the stage's work items
+        with sqlite3.connect(where / "data" / "officium.db") as db:
+            stages.append((stage, db.execute("SELECT COUNT(*) FROM core_work_item").fetchone()[0]))
+
+    site = tmp_path / "site"
+    summary = province.seed_province(site, TINY, echo=lambda _: None, on_stage=on_stage)
+    assert summary["sizes"] == TINY
+    assert stages == [("work_items_10k", 700), ("done", TINY["work_items"])]
+    probes = summary["probes"]
+    assert probes["approvers"] and all(probes["approvers"].values())
+    assert province.check(site, probes, approvals=3, echo=lambda _: None) == []
+
+
+def test_the_bench_tokens_are_the_index_tokens() -> None:
+    rng = random.Random(5)
+    for i in range(300):
+        doc, text, readers = search_bench.make_record(
+            rng, i, [1, 2, 3], [4, 5], search_bench.date(2022, 1, 1)
+        )
+        shape = SimpleNamespace(**doc)
+        body, attachments = text["body"] + "\n收文编号：收〔2024〕12号 H7N9", text["attachments_text"]
+        assert search_bench.token_columns(shape, body, attachments, readers) == fts_columns(
+            shape, body, attachments, readers
+        )
