@@ -330,15 +330,17 @@ def write_entries(app, docs: list, texts: list, readers: list, fts: list) -> Non
         bulk.bulk_insert(db, "core_search_fts", columns, fts)
 
 
-def finish_index(app) -> None:
-    """After a bulk load: merge SQLite's FTS segments, or move PostgreSQL's id sequence past the rows and
-    refresh the statistics."""
+def finish_index(app, analyze: bool = True) -> None:
+    """After a bulk load: merge SQLite's FTS segments, or move PostgreSQL's id sequence past the rows; then
+    (``analyze``) refresh the planner's statistics."""
     if is_postgres(app):
         bulk.sync_sequence(app.db, "core_search_doc")
-        bulk.analyze(app.db, ["core_search_doc", "core_search_reader", "core_search_fts"])
+        if analyze:
+            bulk.analyze(app.db, ["core_search_doc", "core_search_reader", "core_search_fts"])
     else:
         app.db.execute_sql("INSERT INTO core_search_fts (core_search_fts) VALUES ('optimize')")
-        app.db.execute_sql("ANALYZE")
+        if analyze:
+            app.db.execute_sql("ANALYZE")
 
 
 def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2026) -> float:
