@@ -84,6 +84,18 @@ APPROVERS = 200
 #: The page user's own leave requests (one or two a year, five years).
 LEAVE_REQUESTS = 30
 
+#: What the load test requests, as the page user (``document_path`` and ``approvers`` are added by the seed).
+PROBES: dict = {
+    "page_user": PAGE_USER,
+    "todo_path": "/todo/",
+    "todo_api": "/api/v1/core/todo?box=todo&per_page=20",
+    "leave_api": "/api/v1/leave/requests?scope=mine&per_page=20",
+    "search_path": "/search/?q=%E9%80%9A%E7%9F%A5",  # 通知
+    "inbox_path": "/mail/",
+    "approve_api": "/api/v1/core/workflow/items/{id}/approve",
+    "approve_body": {"opinion": "同意"},
+}
+
 Echo = Callable[[str], None]
 OnStage = Callable[[str, Path], None]
 
@@ -265,19 +277,11 @@ def actual_sizes() -> dict[str, int]:
 
 
 def find_probes(app, world: province_docs.World) -> dict:
-    """The pages and APIs of the load test, for the page user, and the approvers with their items."""
-    document = province_docs.sample_document(world)
+    """:data:`PROBES` with what only the seeded data tells: a document page and the approvers' items."""
     return {
-        "page_user": PAGE_USER,
-        "todo_path": "/todo/",
-        "todo_api": "/api/v1/core/todo?box=todo&per_page=20",
-        "leave_api": "/api/v1/leave/requests?scope=mine&per_page=20",
-        "document_path": f"/docs_incoming/{document}",
-        "search_path": "/search/?q=%E9%80%9A%E7%9F%A5",  # 通知
-        "inbox_path": "/mail/",
+        **PROBES,
+        "document_path": f"/docs_incoming/{province_docs.sample_document(world)}",
         "approvers": province_docs.approvers(app, APPROVERS),
-        "approve_api": "/api/v1/core/workflow/items/{id}/approve",
-        "approve_body": {"opinion": "同意"},
     }
 
 
