@@ -828,15 +828,9 @@ class DocumentWriter:
         docs.append(row)
         texts.append((search_id, body, attachment_text))
         reader_rows.extend((search_id, kind, value) for kind, value in readers)
-        fts.append(
-            search_bench.fts_row(
-                self.app,
-                search_id,
-                search_bench.token_columns(
-                    shape, body, attachment_text, readers, verify=search_id % 1000 == 0
-                ),
-            )
-        )
+        verify = search_id % 1000 == 0  # every thousandth entry is checked against the core's functions
+        columns = search_bench.token_columns(shape, body, attachment_text, readers, verify)
+        fts.append(search_bench.fts_row(self.app, search_id, columns, verify))
 
     def _flush(self) -> None:
         db = self.app.db
@@ -896,7 +890,7 @@ def fill_search(app: Any, world: World, count: int, seed: int = 2027) -> None:
             columns = search_bench.token_columns(
                 shape, text["body"], text["attachments_text"], readers, verify
             )
-            batch[3].append(search_bench.fts_row(app, i, columns))
+            batch[3].append(search_bench.fts_row(app, i, columns, verify))
         with app.db.atomic():
             search_bench.write_entries(app, *batch)
         progress("检索", min(offset + BATCH * 5, count), count)

@@ -44,7 +44,16 @@ from officium.core.db import write_transaction
 from officium.core.identity.models import Unit, User
 from officium.core.migrations_runner import upgrade
 from officium.core.search import SearchQuery, search, segment
-from officium.core.search.index import fts_columns, is_postgres, pg_vectors, reader_token
+from officium.core.search.index import (
+    _PG_MAX_POS as PG_MAX_POS,
+)
+from officium.core.search.index import (
+    PG_WEIGHTS,
+    fts_columns,
+    is_postgres,
+    pg_vectors,
+    reader_token,
+)
 from officium.testing import add_user, make_plugin
 
 BATCH = 10_000
@@ -308,11 +317,38 @@ DOC_COLUMNS = (
 ).split()
 
 
-def fts_row(app, doc_id: int, columns: dict[str, list[str]]) -> tuple:
+#: Position marks of a tsvector literal ("12A"), made once: formatting them per token is the slow part.
+_MARKS = {w: [f"{min(p, PG_MAX_POS)}{w}" for p in range(PG_MAX_POS + 1)] for w in set(PG_WEIGHTS.values())}
+
+
+def tsvector_text(columns: dict[str, list[str]]) -> str:
+    """``index.tsvector_literal(columns)``, the same text faster (precomputed position marks)."""
+    positions: dict[str, list[str]] = {}
+    pos = 1
+    for name, tokens in columns.items():
+        marks = _MARKS[PG_WEIGHTS[name]]
+        for token in tokens:
+            mark = marks[pos if pos < PG_MAX_POS else PG_MAX_POS]
+            found = positions.get(token)
+            if found is None:
+                positions[token] = [mark]
+            else:
+                found.append(mark)
+            pos += 1
+        pos += 10
+    return " ".join(f"'{token}':{','.join(p[:256])}" for token, p in positions.items())
+
+
+def fts_row(app, doc_id: int, columns: dict[str, list[str]], verify: bool = False) -> tuple:
     """The ``core_search_fts`` row of one entry from its token lists (``index.fts_columns``), as
-    ``index_entry`` writes it: two tsvectors on PostgreSQL, the space-joined tokens per column on SQLite."""
+    ``index_entry`` writes it: two tsvectors on PostgreSQL, the space-joined tokens per column on SQLite.
+    ``verify`` compares the tsvectors with the core's ``pg_vectors``."""
     if is_postgres(app):
-        return (doc_id, *pg_vectors(columns))
+        short = {k: v for k, v in columns.items() if k in ("title", "doc_number")}
+        row = (doc_id, tsvector_text(columns), tsvector_text(short))
+        if verify and row[1:] != pg_vectors(columns):
+            raise AssertionError(f"bench tsvectors differ from the index's for entry {doc_id}")
+        return row
     return (doc_id, *(" ".join(t) for t in columns.values()))
 
 
@@ -358,7 +394,7 @@ def bulk_load(app, total: int, units: list[int], users: list[int], seed: int = 2
                 readers += [(i, kind, value) for kind, value in rows]
                 shape = SimpleNamespace(**doc)
                 columns = token_columns(shape, text["body"], text["attachments_text"], rows, verify=i <= 100)
-                fts.append(fts_row(app, i, columns))
+                fts.append(fts_row(app, i, columns, verify=i <= 100))
             with write_transaction(app.db):
                 write_entries(app, docs, texts, readers, fts)
             done = min(first + BATCH - 1, total)
