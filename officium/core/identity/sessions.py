@@ -5,9 +5,16 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from officium.core.identity.models import Session, User
+from peewee import JOIN
+
+from officium.core.identity.models import Session, Unit, User
 from officium.core.identity.policy import SecurityPolicy
+from officium.core.prepared import prepared
+
+if TYPE_CHECKING:
+    from officium.core.app import OfficiumApp
 
 COOKIE_NAME = "officium_session"
 # Writing last_seen on every request would turn every page view into a write; a minute's slack is enough.
@@ -41,14 +48,27 @@ def start_session(
     return token
 
 
-def find_session(token: str | None, now: datetime) -> Session | None:
+def _session_with_user(key: Any) -> Any:
+    # The user's unit comes in the same statement: every page's header shows it.
+    return (
+        Session.select(Session, User, Unit)
+        .join(User)
+        .join(Unit, JOIN.LEFT_OUTER, on=(User.unit == Unit.id))
+        .where(Session.key == key)
+        .limit(1)
+    )
+
+
+def find_session(app: OfficiumApp, token: str | None, now: datetime) -> Session | None:
     """Return the live session for a cookie value, or None if unknown, expired or its user is not active.
 
-    Expired sessions are deleted on sight, so a replayed cookie never comes back to life.
+    The session comes with its user and the user's unit, in one statement prepared once per process (it
+    runs on every request).  Expired sessions are deleted on sight, so a replayed cookie never comes back
+    to life.
     """
     if not token:
         return None
-    session = Session.select(Session, User).join(User).where(Session.key == _key(token)).first()
+    session = prepared(app, "core.session", _session_with_user).first(_key(token))
     if session is None:
         return None
     idle_over = now - session.last_seen_at > timedelta(seconds=session.idle_seconds)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 
-from officium.core.identity.access import effective_roles, permissions_of
+from officium.core.identity.access import effective_roles, permissions_of, request_roles
 from officium.core.identity.models import Session, User
 from officium.core.identity.sessions import COOKIE_NAME, find_session
 from officium.core.identity.tokens import ApiToken, find_token
@@ -42,10 +42,10 @@ def resolve_context(app: OfficiumApp, request: Request) -> RequestContext:
         user = token.user if token is not None else None
         roles = effective_roles(app.registry, user)
         return RequestContext(user, None, True, permissions_of(app.registry, user, roles), roles, token)
-    session = find_session(request.cookies.get(COOKIE_NAME), now)
+    session = find_session(app, request.cookies.get(COOKIE_NAME), now)
     if session is None:
         return RequestContext()
-    roles = effective_roles(app.registry, session.user)
+    roles = effective_roles(app.registry, session.user, request_roles(app, session.user))
     return RequestContext(
         session.user, session, False, permissions_of(app.registry, session.user, roles), roles
     )
