@@ -52,16 +52,26 @@ def unit_chain(user: User) -> tuple[int, ...]:
     """
     if not user.unit_id:
         return ()
-    start = Unit.select(Unit.id, Unit.parent).where(Unit.id == user.unit_id).cte("chain", recursive=True)
+    return tuple(sorted(row[0] for row in unit_chain_query(user.unit_id).tuples()))
+
+
+def unit_chain_query(unit_id: Any) -> Any:
+    """The query of :func:`unit_chain` from the unit ``unit_id`` (a value or a prepared marker)."""
+    start = Unit.select(Unit.id, Unit.parent).where(Unit.id == unit_id).cte("chain", recursive=True)
     above = Unit.select(Unit.id, Unit.parent).join(start, on=(Unit.id == start.c.parent_id))
     chain = start.union(above)
-    return tuple(sorted(row[0] for row in chain.select_from(chain.c.id).tuples()))
+    return chain.select_from(chain.c.id)
 
 
-def viewer(user: User, permissions: frozenset[str], roles: frozenset[str] | None = None) -> Viewer:
-    """``roles``: the person's role names when the caller already read them (the request's)."""
+def viewer(
+    user: User,
+    permissions: frozenset[str],
+    roles: frozenset[str] | None = None,
+    units: tuple[int, ...] | None = None,
+) -> Viewer:
+    """``roles`` and ``units``: the person's role names and unit chain when the caller already has them."""
     held = frozenset(roles_of(user)) if roles is None else roles
-    return Viewer(user, unit_chain(user), held, permissions)
+    return Viewer(user, unit_chain(user) if units is None else units, held, permissions)
 
 
 def _covers(who: Viewer) -> Any:

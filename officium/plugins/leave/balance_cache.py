@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from peewee import fn
 
 from officium.core.identity.models import User
+from officium.core.prepared import prepared
 from officium.plugins.leave import balances, entitlement
 from officium.plugins.leave.models import EVERYONE, BalanceStamp, LeaveRequest, LeaveType
 
@@ -37,13 +38,14 @@ class Personal:
     overdue_return: LeaveRequest | None
 
 
-def stamp(user_id: int) -> int:
+def _stamp_query(owner: Any) -> Any:
+    return BalanceStamp.select(fn.SUM(BalanceStamp.version)).where(BalanceStamp.owner.in_([owner, EVERYONE]))
+
+
+def stamp(app: OfficiumApp, user_id: int) -> int:
     """The sum of the person's and everyone's stamps: it grows with every change to their balance."""
-    value = (
-        BalanceStamp.select(fn.SUM(BalanceStamp.version))
-        .where(BalanceStamp.owner.in_((user_id, EVERYONE)))
-        .scalar()
-    )
+    # Prepared (SQL built once per process): this runs on every 首页.
+    (value,) = prepared(app, "leave.balance_stamp", _stamp_query).cursor(user_id).fetchone()
     return int(value or 0)
 
 
@@ -75,7 +77,7 @@ def personal(app: OfficiumApp, user: User, today: date) -> Personal:
     """The personal part for ``today``: from the cache when the person's stamp has not moved."""
     cache: dict[tuple[int, date], tuple[int, Personal]] = app.process_state.setdefault(CACHE, {})
     # Read the stamp before the rows: a change committed in between raises it past the one stored.
-    current = stamp(user.id)
+    current = stamp(app, user.id)
     hit = cache.get((user.id, today))
     if hit is not None and hit[0] == current:
         return hit[1]
