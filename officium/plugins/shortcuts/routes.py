@@ -29,7 +29,7 @@ def for_request(request: Request) -> tuple[list[Any], bool]:
     """The signed-in user's shortcuts (or their roles' defaults), looked up once per request."""
     cached = getattr(request.state, "shortcuts", None)
     if cached is None:
-        cached = service.effective(current_user(request), request.state.ctx.roles)
+        cached = service.effective_links(request.state.app, current_user(request), request.state.ctx.roles)
         request.state.shortcuts = cached
     return cached
 

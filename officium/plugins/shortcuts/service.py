@@ -3,14 +3,19 @@ shortcuts (their own, or else their roles' defaults), adding and reordering."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from peewee import fn
 
 from officium.core.identity.models import User
+from officium.core.prepared import prepared
 from officium.plugins.shortcuts.models import KINDS, TITLE_MAX, URL_MAX, DefaultShortcut, Shortcut
+
+if TYPE_CHECKING:
+    from officium.core.app import OfficiumApp
 
 #: A user may pin at most this many shortcuts; a longer list stops being quick.
 MAX_PER_USER = 30
@@ -65,6 +70,11 @@ def defaults_for(roles: Collection[str]) -> list[DefaultShortcut]:
         .where(DefaultShortcut.role.in_(sorted(roles)))
         .order_by(DefaultShortcut.position, DefaultShortcut.id)
     )
+    return _unique_urls(rows)
+
+
+def _unique_urls(rows: Iterable[Any]) -> list[Any]:
+    # A link set for two of the user's roles is shown once, where it comes first.
     seen: set[str] = set()
     unique = []
     for row in rows:
@@ -83,6 +93,44 @@ def effective(user: User, roles: Collection[str]) -> tuple[list[Any], bool]:
     if mine:
         return mine, False
     return defaults_for(roles), True
+
+
+@dataclass(frozen=True)
+class Link:
+    """A shortcut as the menu and the 首页 panel show it."""
+
+    title: str
+    url: str
+    kind: str
+
+
+def _own_links(user: Any) -> Any:
+    return (
+        Shortcut.select(Shortcut.title, Shortcut.url, Shortcut.kind)
+        .where(Shortcut.user == user)
+        .order_by(Shortcut.position, Shortcut.id)
+    )
+
+
+def _default_links(*roles: Any) -> Any:
+    return (
+        DefaultShortcut.select(DefaultShortcut.title, DefaultShortcut.url, DefaultShortcut.kind)
+        .where(DefaultShortcut.role.in_(list(roles)))
+        .order_by(DefaultShortcut.position, DefaultShortcut.id)
+    )
+
+
+def effective_links(app: OfficiumApp, user: User, roles: Collection[str]) -> tuple[list[Link], bool]:
+    """:func:`effective` for the menu and the 首页 panel, which every page shows: the same links, read with
+    statements prepared once per process (one per number of roles for the defaults)."""
+    mine = [Link(*row) for row in prepared(app, "shortcuts.own", _own_links).cursor(user.id)]
+    if mine:
+        return mine, False
+    if not roles:
+        return [], True
+    wanted = sorted(roles)
+    statement = prepared(app, f"shortcuts.defaults.{len(wanted)}", _default_links, arity=len(wanted))
+    return _unique_urls(Link(*row) for row in statement.cursor(*wanted)), True
 
 
 def next_position(query: Any, column: Any) -> int:
