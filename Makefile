@@ -57,8 +57,11 @@ test-postgresql: install
 	  $(PYTEST) -m "not browser"; \
 	else echo "OFFICIUM_TEST_DATABASE_URL not set: PostgreSQL run skipped (CI sets it)"; fi
 
-## Benchmarks against a seeded site, with a bare Starlette baseline measured in the same run (~4 min);
-## options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--seconds 5 --workers 1 --users 5000'.
+## Benchmarks: seed a province-scale site (bench/province.py), load every page the issue names over HTTP
+## on SQLite (1 and 2 workers) and PostgreSQL (2 workers) beside a bare Starlette baseline measured in the
+## same run. The load takes 12-18 min; the two seeds come on top (the longest part at province scale).
+## Options through BENCH_ARGS, e.g. make bench BENCH_ARGS='--scale small --no-postgresql' (quick) or
+## BENCH_ARGS='--reuse-seed' (reuse the cached SQLite seed); bench/run.py --help lists them all.
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 

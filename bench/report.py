@@ -12,6 +12,7 @@ import sqlite3
 import sys
 import sysconfig
 import timeit
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -76,10 +77,16 @@ def machine_info() -> dict[str, Any]:
     }
 
 
+def _pad(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - used)
+
+
 def phase_line(name: str, workers: int, s: dict[str, Any]) -> str:
     """One progress line while the run goes on."""
     return (
-        f"  {name:<22} w={workers} {s['rps']:>8.1f} req/s  p50 {s['p50_ms']:>7.1f}  p95 {s['p95_ms']:>7.1f}"
+        f"  {_pad(name, 22)} w={workers} {s['rps']:>8.1f} req/s  p50 {s['p50_ms']:>7.1f}  p95 {s['p95_ms']:>7.1f}"
         f"  p99 {s['p99_ms']:>7.1f} ms  errors {s['errors']}  server CPU {s.get('server_cpu_pct', 0):.0f}%"
         f"  client CPU {s.get('client_cpu_pct') or 0:.0f}%  others {s.get('others_cpu_pct', 0):.0f}%"
     )
@@ -226,7 +233,7 @@ def console_table(results: dict) -> str:
     lines = [head, "-" * len(head)]
     for row in results["rows"]:
         lines.append(
-            f"{row['endpoint']:<38} {row.get('database', 'SQLite'):<10} {row['workers']:>2} {row['rps']:>8.1f}"
+            f"{_pad(row['endpoint'], 38)} {row.get('database', 'SQLite'):<10} {row['workers']:>2} {row['rps']:>8.1f}"
             f" {_fmt(row['p50_ms']):>8} {_fmt(row['p95_ms']):>8} {_fmt(row['p99_ms']):>8} {row['errors']:>6}"
             f"  {_ratio(row)}"
         )
