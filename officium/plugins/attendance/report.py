@@ -295,10 +295,10 @@ def build(rules: Rules, persons: Sequence[Person], days: Sequence[date], now: da
 def missed_windows_today(rules: Rules, user: User, now: datetime) -> list[Period]:
     """The clerk windows of today that have ended without presence (empty on a day off)."""
     today = now.date()
-    if not rules.windows or not is_workday(today):
-        return []
+    # Which windows have ended is known without the database; the calendar is read only when some have
+    # (the 首页 asks this for every clerk on every visit).
     ended = [p for p in rules.windows if _ended(today, p, now)]
-    if not ended:
+    if not ended or not is_workday(today):
         return []
     present = covered([user.id], today, today, ended).get((user.id, today), set())
     return [p for p in ended if p.key not in present]
