@@ -457,9 +457,11 @@ def targets(results: dict | list, endpoints: dict[str, tuple]) -> list[dict[str,
             )
         else:
             items = large["work_items"] if large else 0
-            add(
-                target, f"not measured: the seed never reached 10,000 work items ({items:,} at the end)", None
+            why = (
+                scale.get("at_10k_error")
+                or f"the seed never reached 10,000 work items ({items:,} at the end)"
             )
+            add(target, f"not measured: {why}", None)
     two = ours.get(("sqlite", 2))
     if two and "units API" in two["phases"]:
         api = two["phases"]["units API"]
@@ -470,6 +472,8 @@ def targets(results: dict | list, endpoints: dict[str, tuple]) -> list[dict[str,
             f"{two['startup_median_s']:.2f} s start-up",
             None,
         )
+    for failure in (results.get("failures") or []) if isinstance(results, dict) else []:
+        add("every part of the run completed", f"failed: {failure}", False, "a whole part")
     if isinstance(results, dict) and not any(k[0] == "postgresql" for k in ours):
         add("not measured in this run: PostgreSQL", "–", None)
     return out

@@ -35,6 +35,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -431,7 +434,7 @@ def approver_slices(approvers: dict[str, list[int]], connections: int, run_index
     """``connections`` approvers for one run, different from the other runs' while there are enough."""
     names = sorted(approvers, key=lambda n: (-len(approvers[n]), n))
     if not names:
-        raise SystemExit("the seed's probes name no approvers: the approve phase cannot run")
+        raise RuntimeError("the seed's probes name no approvers: the approve phase cannot run")
     start = run_index * connections
     return [names[(start + i) % len(names)] for i in range(connections)]
 
@@ -684,7 +687,11 @@ def seed(
 
     def on_stage(stage: str, where: Path) -> None:
         if stage == STAGE_10K:
-            timings["at_10k"] = time_todo(where, early, args, logs, tag, "seed stage " + stage)
+            try:
+                timings["at_10k"] = time_todo(where, early, args, logs, tag, "seed stage " + stage)
+            except Exception as exc:  # the seed goes on; the report says what is missing
+                log(f"FAILED: the 待办 page at the seed's 10k stage: {type(exc).__name__}: {exc}")
+                timings["at_10k_error"] = f"{type(exc).__name__}: {exc}"[:300]
 
     label = "PostgreSQL" if url else "SQLite"
     log(f"seeding {site} on {label}: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()) + " ...")
@@ -741,6 +748,17 @@ def drop_pg_database(base_url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@contextmanager
+def recorded(failures: list[str], part: str) -> Iterator[None]:
+    """Run a part of the bench; if it fails, log why, add it to ``failures`` and go on."""
+    try:
+        yield
+    except Exception as exc:  # any failure of a part is reported, the rest still runs
+        log(f"FAILED: {part}: {type(exc).__name__}: {exc}")
+        traceback.print_exc()
+        failures.append(f"{part}: {type(exc).__name__}: {exc}"[:300])
+
+
 def main_sync(args: argparse.Namespace) -> int:
     started = datetime.now()
     stamp = started.strftime("%Y%m%d-%H%M%S")
@@ -768,18 +786,29 @@ def main_sync(args: argparse.Namespace) -> int:
         seeded = {"sqlite": seed(site, sizes, args, logs, "", None)}
         sqlite_ctx = site_context(site, seeded["sqlite"], args, db_file, None)
         runs: list[dict] = []
+        # A failed part (a server that does not start, PostgreSQL unreachable) is reported, and the parts
+        # measured before and after it are kept: a province-scale run is too long to lose to one of them.
+        failures: list[str] = []
         for index, workers in enumerate(args.worker_counts):
             log(f"\n== SQLite, {workers} worker(s)")
-            runs.extend(asyncio.run(run_pair(site, "sqlite", workers, sqlite_ctx, args, logs, index)))
+            with recorded(failures, f"SQLite, {workers} worker(s)"):
+                runs.extend(asyncio.run(run_pair(site, "sqlite", workers, sqlite_ctx, args, logs, index)))
         if args.pg_worker_counts:
-            url = create_pg_database(args.database_url_base, pg_name)
-            pg_created = True
-            pg_site = tmp / "site-pg"
-            seeded["postgresql"] = seed(pg_site, sizes, args, logs, "-pg", url)
-            pg_ctx = site_context(pg_site, seeded["postgresql"], args, db_file, sqlite_ctx["page_user_id"])
-            for index, workers in enumerate(args.pg_worker_counts):
+            pg_ctx = None
+            with recorded(failures, "PostgreSQL seed"):
+                url = create_pg_database(args.database_url_base, pg_name)
+                pg_created = True
+                pg_site = tmp / "site-pg"
+                seeded["postgresql"] = seed(pg_site, sizes, args, logs, "-pg", url)
+                pg_ctx = site_context(
+                    pg_site, seeded["postgresql"], args, db_file, sqlite_ctx["page_user_id"]
+                )
+            for index, workers in enumerate(args.pg_worker_counts if pg_ctx else []):
                 log(f"\n== PostgreSQL, {workers} worker(s) (baseline on the SQLite file)")
-                runs.extend(asyncio.run(run_pair(pg_site, "postgresql", workers, pg_ctx, args, logs, index)))
+                with recorded(failures, f"PostgreSQL, {workers} worker(s)"):
+                    runs.extend(
+                        asyncio.run(run_pair(pg_site, "postgresql", workers, pg_ctx, args, logs, index))
+                    )
         for run in runs:
             run["startup_median_s"] = round(statistics.median(run["startup_s"]), 3)
         results = {
@@ -804,6 +833,7 @@ def main_sync(args: argparse.Namespace) -> int:
             "todo_scale": {backend: s["todo_scale"] for backend, s in seeded.items()},
             "source": source_state(),
             "runs": runs,
+            "failures": failures,
         }
         results["rows"] = report.table_rows(runs, OFFICIUM_ENDPOINTS)
         results["targets"] = report.targets(results, OFFICIUM_ENDPOINTS)
@@ -813,7 +843,7 @@ def main_sync(args: argparse.Namespace) -> int:
         json_path = args.results / f"{stamp}.json"
         json_path.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
         write_reports(results, json_path, args)
-        return 0
+        return 1 if failures else 0
     finally:
         if pg_created and not args.keep_site:
             drop_pg_database(args.database_url_base, pg_name)
