@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+#: Seconds a request may take before it counts as a TimeoutError (``--request-timeout`` changes it per run).
 REQUEST_TIMEOUT = 10.0
 HOST = "127.0.0.1"
 
@@ -210,6 +211,7 @@ async def closed_loop(
     connections: int,
     seconds: float,
     max_requests: int | None = None,
+    timeout: float = REQUEST_TIMEOUT,
 ) -> PhaseResult:
     """``connections`` clients, each sending ``raw`` again as soon as the previous answer arrived."""
     result = PhaseResult(name)
@@ -223,7 +225,7 @@ async def closed_loop(
                 budget[0] -= 1
                 start = time.perf_counter()
                 try:
-                    async with asyncio.timeout(REQUEST_TIMEOUT):
+                    async with asyncio.timeout(timeout):
                         answer = await conn.send(raw)
                 except (TimeoutError, OSError, HttpError, asyncio.IncompleteReadError) as exc:
                     result.errors[type(exc).__name__] += 1
@@ -254,6 +256,7 @@ async def sequence_loop(
     *,
     seconds: float,
     max_requests: int | None = None,
+    timeout: float = REQUEST_TIMEOUT,
 ) -> PhaseResult:
     """One client per entry of ``sequences``, each sending its own requests in order, closed loop.
 
@@ -277,7 +280,7 @@ async def sequence_loop(
                     break
                 start = time.perf_counter()
                 try:
-                    async with asyncio.timeout(REQUEST_TIMEOUT):
+                    async with asyncio.timeout(timeout):
                         answer = await conn.send(raw)
                 except (TimeoutError, OSError, HttpError, asyncio.IncompleteReadError) as exc:
                     result.errors[type(exc).__name__] += 1

@@ -112,6 +112,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--warmup", type=float, default=2.0, help="discarded warm-up seconds per endpoint (default 2)"
     )
     load.add_argument("--connections", type=int, default=32, help="concurrent connections (default 32)")
+    load.add_argument(
+        "--request-timeout",
+        type=float,
+        default=loadgen.REQUEST_TIMEOUT,
+        help="seconds before a request counts as an error, TimeoutError (default %(default)g)",
+    )
     load.add_argument("--workers", default="1,2", help="SQLite worker counts, comma-separated (default 1,2)")
     load.add_argument("--storm-logins", type=int, default=200, help="logins in the storm (distinct users)")
     load.add_argument(
@@ -256,11 +262,23 @@ async def measure(server: Server, name: str, raw: bytes, args: argparse.Namespac
     """Warm up, then load one endpoint for ``--seconds``; add the server's CPU share and the machine's."""
     if args.warmup > 0:
         await closed_loop(
-            name, server.port, raw, expect_status(200), connections=args.connections, seconds=args.warmup
+            name,
+            server.port,
+            raw,
+            expect_status(200),
+            connections=args.connections,
+            seconds=args.warmup,
+            timeout=args.request_timeout,
         )
     probe = Probe(server)
     result = await closed_loop(
-        name, server.port, raw, expect_status(200), connections=args.connections, seconds=args.seconds
+        name,
+        server.port,
+        raw,
+        expect_status(200),
+        connections=args.connections,
+        seconds=args.seconds,
+        timeout=args.request_timeout,
     )
     summary = probe.add(result.summary(), result.seconds)
     log(report.phase_line(name, server.workers, summary))
@@ -466,11 +484,22 @@ async def approve_phase(
         # the warm-up may take at most a quarter of the items: the measured phase needs the rest
         total = sum(len(probes["approvers"][u]) for u in walks)
         warm = await loadgen.sequence_loop(
-            APPROVE, server.port, sequences, expect_status(200), seconds=args.warmup, max_requests=total // 4
+            APPROVE,
+            server.port,
+            sequences,
+            expect_status(200),
+            seconds=args.warmup,
+            max_requests=total // 4,
+            timeout=args.request_timeout,
         )
     probe = Probe(server)
     result = await loadgen.sequence_loop(
-        APPROVE, server.port, sequences, expect_status(200), seconds=args.seconds
+        APPROVE,
+        server.port,
+        sequences,
+        expect_status(200),
+        seconds=args.seconds,
+        timeout=args.request_timeout,
     )
     summary = probe.add(result.summary(), result.seconds)
     summary["approvers"] = len(set(chosen))
@@ -821,6 +850,7 @@ def main_sync(args: argparse.Namespace) -> int:
                 "seconds": args.seconds,
                 "warmup": args.warmup,
                 "connections": args.connections,
+                "request_timeout": args.request_timeout,
                 "workers": args.worker_counts,
                 "pg_workers": args.pg_worker_counts,
                 "storm_logins": args.storm_logins,
