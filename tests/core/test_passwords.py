@@ -13,6 +13,22 @@ def test_production_parameters_are_owasp_argon2id():
     assert (params.type.name, params.memory_cost, params.time_cost) == ("ID", 19456, 2)
 
 
+def test_the_unknown_user_hash_costs_what_a_real_one_does():
+    """Sign-in verifies an unknown user's password against a constant hash: it must carry the production
+    parameters (else its time would tell that the username does not exist) and be a valid hash."""
+    from officium.core.identity import login
+
+    params, hasher = extract_parameters(login._DUMMY_HASH), passwords.PRODUCTION_HASHER
+    assert (params.type, params.time_cost, params.memory_cost, params.parallelism, params.hash_len) == (
+        hasher.type,
+        hasher.time_cost,
+        hasher.memory_cost,
+        hasher.parallelism,
+        hasher.hash_len,
+    )
+    assert passwords.PRODUCTION_HASHER.verify(login._DUMMY_HASH, "officium-timing-equaliser")
+
+
 def test_weaker_hashes_are_flagged_for_rehash(monkeypatch):
     weak = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1).hash("Some#Pass1")
     monkeypatch.setattr(passwords, "_HASHER", passwords.PRODUCTION_HASHER)
