@@ -25,9 +25,10 @@ from officium.testing import FakeClock, app_client, close_site, login, make_site
 #: the roles (2), the 待办 and unread counts of the shell (4, and 2 more for a 综合人员's 收文), and the
 #: panels (9, below).  It was 30-32.
 TOTAL_BUDGET = 17
-#: A 综合人员 after one of the day's attendance windows has ended: the calendar, their presence and their
-#: sign-ins (before that, nothing: which windows have ended is known from the clock).
-ATTENDANCE_CHECK = 3
+#: A 综合人员 after one of the day's attendance windows has ended: the calendar (before that, nothing: which
+#: windows have ended is known from the clock; their presence and sign-ins in the windows that ended are
+#: read once per process until the next one ends).
+ATTENDANCE_CHECK = 1
 #: Statements of each panel's ``render``.
 WIDGET_BUDGET = {
     "welcome": 0,  # the user's unit came with the session

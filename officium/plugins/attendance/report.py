@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from peewee import JOIN
 
@@ -292,13 +292,34 @@ def build(rules: Rules, persons: Sequence[Person], days: Sequence[date], now: da
     return result
 
 
-def missed_windows_today(rules: Rules, user: User, now: datetime) -> list[Period]:
-    """The clerk windows of today that have ended without presence (empty on a day off)."""
+#: How long after a window ends its presence may still be arriving (a write that waited for the lock).
+SETTLED = timedelta(minutes=1)
+#: Answers kept per process in ``memo`` before it starts over.
+MEMO_MAX = 10_000
+
+
+def missed_windows_today(
+    rules: Rules, user: User, now: datetime, memo: dict[Any, list[Period]] | None = None
+) -> list[Period]:
+    """The clerk windows of today that have ended without presence (empty on a day off).
+
+    ``memo`` (the app's ``process_state``, for the 首页, which asks on every visit of every clerk) keeps the
+    answer until another window ends: presence is recorded when it happens, so a window that ended (a
+    minute ago, :data:`SETTLED`) gets none afterwards.  The calendar is read every time all the same.
+    """
     today = now.date()
-    # Which windows have ended is known without the database; the calendar is read only when some have
-    # (the 首页 asks this for every clerk on every visit).
+    # Which windows have ended is known without the database; the calendar is read only when some have.
     ended = [p for p in rules.windows if _ended(today, p, now)]
     if not ended or not is_workday(today):
         return []
+    key = (user.id, today, tuple((p.key, p.start, p.end) for p in ended))
+    if memo is not None and key in memo:
+        return memo[key]
     present = covered([user.id], today, today, ended).get((user.id, today), set())
-    return [p for p in ended if p.key not in present]
+    missed = [p for p in ended if p.key not in present]
+    settled = all(_ended(today, p, now - SETTLED) for p in ended)
+    if memo is not None and settled:
+        if len(memo) >= MEMO_MAX:
+            memo.clear()
+        memo[key] = missed
+    return missed

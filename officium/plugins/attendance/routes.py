@@ -397,7 +397,8 @@ def missed_today_widget(request: Request) -> list[Widget]:
         return []
     app = request.state.app
     now: datetime = app.clock()
-    missed = report.missed_windows_today(rules(app), ctx.user, now)
+    memo = app.process_state.setdefault("attendance.missed_today", {})
+    missed = report.missed_windows_today(rules(app), ctx.user, now, memo)
     if not missed:
         return []
     labels = "、".join(p.label for p in missed)
