@@ -137,6 +137,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     pg.add_argument("--no-postgresql", action="store_true", help="skip the PostgreSQL run")
     pg.add_argument(
+        "--pg-scale",
+        choices=("province", "small"),
+        help="data set of the PostgreSQL run (default: --scale's; seeding PostgreSQL is the slowest part)",
+    )
+    pg.add_argument(
         "--pg-workers", default="2", help="PostgreSQL worker counts, comma-separated (default 2; e.g. 1,2)"
     )
     machine = parser.add_argument_group("machine and output")
@@ -184,11 +189,11 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
-def sizes_for(args: argparse.Namespace) -> dict[str, int]:
-    """The scale's sizes with the command line's overrides."""
+def sizes_for(args: argparse.Namespace, scale: str | None = None) -> dict[str, int]:
+    """The sizes of ``scale`` (default ``--scale``) with the command line's overrides."""
     from province import SCALES
 
-    sizes = dict(SCALES[args.scale])
+    sizes = dict(SCALES[scale or args.scale])
     overrides = {
         "users": args.users,
         "units": args.units,
@@ -804,6 +809,7 @@ def main_sync(args: argparse.Namespace) -> int:
     pg_name = f"officium_bench_{stamp.replace('-', '_')}"
     pg_created = False
     sizes = sizes_for(args)
+    pg_sizes = sizes_for(args, args.pg_scale)
     db_file = site / "data" / "officium.db"
     try:
         if args.compare_clients:
@@ -828,7 +834,7 @@ def main_sync(args: argparse.Namespace) -> int:
                 url = create_pg_database(args.database_url_base, pg_name)
                 pg_created = True
                 pg_site = tmp / "site-pg"
-                seeded["postgresql"] = seed(pg_site, sizes, args, logs, "-pg", url)
+                seeded["postgresql"] = seed(pg_site, pg_sizes, args, logs, "-pg", url)
                 pg_ctx = site_context(
                     pg_site, seeded["postgresql"], args, db_file, sqlite_ctx["page_user_id"]
                 )
@@ -847,6 +853,7 @@ def main_sync(args: argparse.Namespace) -> int:
             "settings": {
                 "scale": args.scale,
                 "sizes": sizes,
+                "pg_sizes": pg_sizes if args.pg_worker_counts else None,
                 "seconds": args.seconds,
                 "warmup": args.warmup,
                 "connections": args.connections,
