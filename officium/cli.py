@@ -180,7 +180,10 @@ def _serve(
     if workers > 1:
         from officium.core.web.serving import run_workers
 
-        run_workers("officium.core.asgi:create_from_env", host, port, workers, **options)
+        try:
+            run_workers("officium.core.asgi:create_from_env", host, port, workers, **options)
+        except OSError as exc:  # binding the socket: the port is taken, or the address is not ours
+            raise click.ClickException(f"无法在 {host}:{port} 上监听：{exc.strerror or exc}。") from exc
         return
     import uvicorn
 

@@ -236,6 +236,27 @@ def test_serve_with_several_workers_refuses_a_site_the_child_finds_out_of_date(c
     assert served == []
 
 
+def test_serve_with_several_workers_says_when_the_port_is_taken(tmp_path, monkeypatch):
+    import socket
+
+    import click
+
+    from officium.cli import EMBEDDED_ENV, _serve
+
+    # _serve sets these for the workers it starts; put them back after the test
+    monkeypatch.setenv("OFFICIUM_SITE", str(tmp_path))
+    monkeypatch.setenv(EMBEDDED_ENV, "0")
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    try:
+        with pytest.raises(click.ClickException, match=f"无法在 127.0.0.1:{port} 上监听"):
+            _serve(tmp_path, "127.0.0.1", port, 2, None, (False, "说明"))
+    finally:
+        taken.close()
+
+
 def test_the_supervisor_names_the_embedded_jobs_variable_as_the_jobs_module_does():
     from officium import cli as cli_module
     from officium.core import jobs
