@@ -35,7 +35,10 @@ def test_tiny_province_seed_has_the_asked_sizes_and_working_probes(tmp_path: Pat
     assert stages == [("work_items_10k", 700), ("done", TINY["work_items"])]
     probes = summary["probes"]
     assert probes["approvers"] and all(probes["approvers"].values())
+    first = {user: ids[-1] for user, ids in list(probes["approvers"].items())[:3]}
     assert province.check(site, probes, approvals=3, echo=lambda _: None) == []
+    # the approved items are no longer offered to the load test
+    assert all(item not in probes["approvers"].get(user, []) for user, item in first.items())
 
 
 def test_the_bench_tokens_are_the_index_tokens() -> None:
