@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import random
-import sqlite3
 import sys
 from pathlib import Path
 from types import SimpleNamespace
@@ -15,22 +14,38 @@ sys.path.insert(0, str(ROOT / "bench"))
 import province  # noqa: E402
 import search_bench  # noqa: E402
 
+from officium.core.app import create_app  # noqa: E402
+from officium.core.config import SiteConfig  # noqa: E402
 from officium.core.search.index import fts_columns  # noqa: E402
+from officium.core.workflow.models import WorkItem  # noqa: E402
+from officium.testing import close_site, database_url_for_test, drop_test_schema  # noqa: E402
 
 TINY = {"users": 300, "units": 30, "work_items": 1_500, "documents": 200, "mail": 400, "search": 600}
 
 
 def test_tiny_province_seed_has_the_asked_sizes_and_working_probes(tmp_path: Path, monkeypatch) -> None:
+    """On SQLite, or on PostgreSQL in a schema of its own when the suite runs there."""
     monkeypatch.setattr(province, "STAGE_ITEMS", 700)
     stages = []
 
     def on_stage(stage: str, where: Path) -> None:
-        # the database is closed and committed: another connection sees exactly the stage's work items
-        with sqlite3.connect(where / "data" / "officium.db") as db:
-            stages.append((stage, db.execute("SELECT COUNT(*) FROM core_work_item").fetchone()[0]))
+        # the seed's database is committed and closed: a new app (a server would) sees the stage's items
+        app = create_app(SiteConfig.load(where))
+        stages.append((stage, WorkItem.select().count()))
+        close_site(app)
 
     site = tmp_path / "site"
-    summary = province.seed_province(site, TINY, echo=lambda _: None, on_stage=on_stage)
+    url, schema = database_url_for_test(site)
+    try:
+        summary = province.seed_province(
+            site, TINY, database_url=url if schema else None, echo=lambda _: None, on_stage=on_stage
+        )
+        _check_summary(site, summary, stages)
+    finally:
+        drop_test_schema(schema)
+
+
+def _check_summary(site: Path, summary: dict, stages: list) -> None:
     assert summary["sizes"] == TINY
     assert stages == [("work_items_10k", 700), ("done", TINY["work_items"])]
     probes = summary["probes"]
