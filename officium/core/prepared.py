@@ -49,6 +49,14 @@ class Prepared:
         params = [values[p.index] if isinstance(p, _Slot) else p for p in self.params]
         return self.app.db.execute_sql(self.sql, params)  # type: ignore[union-attr]
 
+    def rows(self, *values: Any) -> list[Any]:
+        """Every row as the query's models (joined models included), as running the query would give."""
+        cursor = self.cursor(*values)
+        try:
+            return list(self.query._get_cursor_wrapper(cursor))
+        finally:
+            cursor.close()
+
     def first(self, *values: Any) -> Any:
         """The first row as the query's model (joined models included, as Peewee makes them), or None."""
         cursor = self.cursor(*values)
@@ -70,15 +78,18 @@ class Prepared:
 def prepared(app: OfficiumApp, name: str, build: Callable[..., Any], arity: int = 1) -> Prepared:
     """The prepared form of the query ``build(*markers)`` makes, built on the first call for this process.
 
-    ``build`` takes ``arity`` markers and uses them where values go (``Session.key == key``); values are
-    given to :meth:`Prepared.rows` in the same order, converted as the column stores them.
+    ``build`` takes ``arity`` markers and uses them where values go (``Session.key == key``); a marker may
+    be used more than once (a query that compares the same value twice).  Values are given to
+    :meth:`Prepared.cursor`, :meth:`Prepared.rows` or :meth:`Prepared.first` in the markers' order,
+    converted as the column stores them.  ``name`` must differ for every distinct query shape (e.g. include
+    the number of markers when it varies).
     """
     cache: dict[str, Prepared] = app.process_state.setdefault(STATE_KEY, {})
     found = cache.get(name)
     if found is None:
         query = build(*[Value(_Slot(i), converter=False) for i in range(arity)])
         found = Prepared(app, query)
-        if sorted(p.index for p in found.params if isinstance(p, _Slot)) != list(range(arity)):
-            raise ValueError(f"prepared query {name}: every marker must be used exactly once")
+        if {p.index for p in found.params if isinstance(p, _Slot)} != set(range(arity)):
+            raise ValueError(f"prepared query {name}: every marker must be used")
         cache[name] = found
     return found

@@ -68,10 +68,32 @@ def test_the_prepared_session_lookup_makes_the_models_peewee_makes(app):
     assert find_session(app, "no such cookie", app.clock()) is None
 
 
-def test_a_prepared_query_must_use_every_marker_once(app):
+def test_a_prepared_query_must_use_every_marker(app):
     with pytest.raises(ValueError, match="every marker"):
         prepared(app, "test.unused", lambda key, other: Session.select().where(Session.key == key), arity=2)
     # the SQL is built once per process and kept on the app
     first = prepared(app, "core.session", _session_with_user)
     assert prepared(app, "core.session", _session_with_user) is first
     assert app.process_state["core.prepared"]["core.session"] is first
+
+
+def test_a_prepared_query_may_repeat_a_marker_and_returns_every_row(app):
+    office = add_unit(app, "BGS", "办公室")
+    add_user(app, "zhou", name="周明", unit=office)
+    add_user(app, "wu", name="吴芳", unit=office)
+    add_user(app, "li", name="李强")
+
+    def build(unit, name):
+        # ``unit`` twice: the same value compared in two places
+        return (
+            User.select(User, Unit)
+            .join(Unit, on=(User.unit == Unit.id), attr="unit")
+            .where((User.unit == unit) & ((Unit.id == unit) | (User.name == name)))
+            .order_by(User.username)
+        )
+
+    statement = prepared(app, "test.repeat", build, arity=2)
+    rows = statement.rows(office.id, "无此人")
+    assert [u.username for u in rows] == ["wu", "zhou"]
+    assert rows[0].unit.name == "办公室" and rows[0].__data__ == User.get(User.username == "wu").__data__
+    assert statement.rows(office.id + 1000, "吴芳") == []
