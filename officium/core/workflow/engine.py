@@ -304,6 +304,8 @@ def _advance(
 
 def _users(ids: Sequence[int | User]) -> list[User]:
     wanted = [i.id if isinstance(i, User) else int(i) for i in ids]
+    if not wanted:
+        return []
     found = {u.id: u for u in User.select().where(User.id.in_(wanted))}
     return [found[i] for i in wanted if i in found]
 
@@ -314,7 +316,10 @@ def _take(app: OfficiumApp, item_id: int, actor: User) -> tuple[Instance, WorkIt
     if item is None:
         raise WorkflowError("找不到该待办事项。")
     instance = _lock(app, item.instance_id)
-    item = WorkItem.get_by_id(item_id)
+    if isinstance(app.db, PostgresqlDatabase):
+        # read again under the row lock; on SQLite the transaction has held the write lock since it began
+        # (BEGIN IMMEDIATE), so the row read above is already the current one
+        item = WorkItem.get_by_id(item_id)
     if item.assignee_id != actor.id:
         raise WorkflowError("这不是您的待办事项。")
     if instance.state == "suspended":

@@ -26,7 +26,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from officium.core.identity.models import User
-from officium.core.identity.people import people_by_username
+from officium.core.identity.people import parse_usernames, people_by_username
 from officium.core.registry import AUTHENTICATED, Api, MenuItem, Page
 from officium.core.web.api import ApiError
 from officium.core.workflow import engine, panel, todo
@@ -76,6 +76,8 @@ class Inputs:
             value = ",".join(str(v) for v in value)
         if not isinstance(value, str):
             raise WorkflowError("请用用户名指定人员。", field=key)
+        if not parse_usernames(value):
+            return []  # nobody named (an approval that chooses no one): no query
         found, unknown = people_by_username(value)
         if unknown:
             raise WorkflowError(f"找不到在岗人员：{'、'.join(unknown)}。", field=key)

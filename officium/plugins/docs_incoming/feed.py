@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 SOURCE = f"{PLUGIN_NAME}.document"
 #: Attached text kept in the index per document (the rest is not searchable).
 TEXT_LIMIT = 200_000
+#: :func:`readers` finds the document's workflow instance itself.
+_LOOK_UP: Any = object()
 
 
 def counts_as_handling() -> Any:
@@ -40,8 +42,9 @@ def counts_as_handling() -> Any:
     return ~recalled
 
 
-def readers(document: IncomingDocument) -> Readers:
-    """Who may find the document: see the module docstring."""
+def readers(document: IncomingDocument, instance: Any = _LOOK_UP) -> Readers:
+    """Who may find the document: see the module docstring.  ``instance``: its workflow instance (or None)
+    when the caller has already read it."""
     from officium.plugins.docs_incoming.service import MANAGE
 
     people = {document.registered_by_id}
@@ -51,7 +54,8 @@ def readers(document: IncomingDocument) -> Readers:
             (RoleGrant.role == "clerk") & (RoleGrant.unit == document.unit_id)
         )
     )
-    instance = engine.instance_for(PLUGIN_NAME, OBJECT_TYPE, document.id)
+    if instance is _LOOK_UP:
+        instance = engine.instance_for(PLUGIN_NAME, OBJECT_TYPE, document.id)
     if instance is not None:
         for item in WorkItem.select(WorkItem.assignee, WorkItem.principal).where(
             (WorkItem.instance == instance) & counts_as_handling()
@@ -66,7 +70,8 @@ def entry(app: OfficiumApp, document: IncomingDocument) -> SearchEntry:
     """The document's search entry as it stands now."""
     from officium.plugins.docs_incoming import service
 
-    opinions = service.opinions(document)
+    instance = engine.instance_for(PLUGIN_NAME, OBJECT_TYPE, document.id)  # read once, used twice
+    opinions = service.instance_opinions(instance)
     body = "\n".join(
         [f"收文编号：{document.number}", f"来文字号：{document.doc_number}"]
         + [f"{o['step_title']} {o['name']}：{o['opinion']}" for o in opinions if o["opinion"]]
@@ -92,7 +97,7 @@ def entry(app: OfficiumApp, document: IncomingDocument) -> SearchEntry:
             "date": document.received_on.isoformat(),
         },
         attachments_text="\n".join(t for t in texts if t)[:TEXT_LIMIT],
-        readers=readers(document),
+        readers=readers(document, instance),
         created_at=document.registered_at,
     )
 
