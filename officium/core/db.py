@@ -6,8 +6,14 @@ is defined, before any app exists.  The app initialises it when it opens the sit
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import fcntl
 import logging
+import os
 import re
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlparse
@@ -123,9 +129,69 @@ def discard_connection(db: Database) -> None:
     log.warning("the database connection was lost; it has been discarded and will be reopened")
 
 
+#: How long a writer waits for the others before giving up, as SQLite's busy timeout would (seconds).
+WRITER_WAIT = 10.0
+#: Between two tries of a busy writer lock (seconds): far below the busy handler's steps of up to 100 ms.
+_WRITER_POLL = 0.0005
+
+
+def writer_lock_path(db: Database | DatabaseProxy) -> Path | None:
+    """The lock file that queues the writers of a SQLite database file (None: not SQLite, or in memory)."""
+    target = db.obj if isinstance(db, DatabaseProxy) else db
+    if not isinstance(target, SqliteDatabase):
+        return None
+    name = str(target.database)
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return None
+    return Path(f"{name}-writer.lock")
+
+
+def _lock_writer(path: Path, wait: float) -> int:
+    """Take the writer lock of ``path`` (a file lock, per open file: threads queue as processes do); the fd.
+
+    A writer that finds it taken tries again every half millisecond instead of sleeping in the busy
+    handler's growing steps, so it starts almost the moment the other commits.  After ``wait`` seconds it
+    fails as SQLite does when its busy timeout runs out.
+    """
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except OSError as exc:
+                if exc.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+                    raise
+            if time.monotonic() >= deadline:
+                raise OperationalError("database is locked")
+            time.sleep(_WRITER_POLL)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+@contextlib.contextmanager
+def _queued_transaction(db: Database | DatabaseProxy, path: Path) -> Iterator[Any]:
+    fd = _lock_writer(path, WRITER_WAIT)
+    try:  # closing the file releases the lock, after COMMIT or ROLLBACK, whatever the block raised
+        with db.atomic() as transaction:
+            yield transaction
+    finally:
+        os.close(fd)
+
+
 def write_transaction(db: Database | DatabaseProxy):
     """Return a context manager running a block as one transaction, committed entirely or not at all.
 
     Nested calls become savepoints, so a service function can be called alone or inside a request.
+
+    On SQLite the outermost one first takes the database's writer lock (:func:`writer_lock_path`): writers
+    of every process queue there and each starts right after the previous one commits, where SQLite's busy
+    handler would have them sleep up to 100 ms at a time.  Nested calls, already inside the transaction,
+    take nothing, so they cannot wait for themselves.
     """
-    return db.atomic()
+    path = writer_lock_path(db)
+    if path is None or db.in_transaction():
+        return db.atomic()
+    return _queued_transaction(db, path)
