@@ -17,7 +17,7 @@ from officium.core import files
 from officium.core.identity.models import RoleGrant
 from officium.core.search import Readers, SearchEntry, index_entry
 from officium.core.workflow import engine
-from officium.core.workflow.models import WorkItem
+from officium.core.workflow.models import Instance, WorkItem
 from officium.plugins.docs_incoming.constants import OBJECT_TYPE, PLUGIN_NAME
 from officium.plugins.docs_incoming.models import IncomingDocument
 
@@ -27,8 +27,6 @@ if TYPE_CHECKING:
 SOURCE = f"{PLUGIN_NAME}.document"
 #: Attached text kept in the index per document (the rest is not searchable).
 TEXT_LIMIT = 200_000
-#: :func:`readers` finds the document's workflow instance itself.
-_LOOK_UP: Any = object()
 
 
 def counts_as_handling() -> Any:
@@ -42,9 +40,9 @@ def counts_as_handling() -> Any:
     return ~recalled
 
 
-def readers(document: IncomingDocument, instance: Any = _LOOK_UP) -> Readers:
-    """Who may find the document: see the module docstring.  ``instance``: its workflow instance (or None)
-    when the caller has already read it."""
+def readers(document: IncomingDocument, instance: Instance | None = None) -> Readers:
+    """Who may find the document: see the module docstring.  ``instance``: its workflow instance, when the
+    caller has it (else it is looked up)."""
     from officium.plugins.docs_incoming.service import MANAGE
 
     people = {document.registered_by_id}
@@ -54,7 +52,7 @@ def readers(document: IncomingDocument, instance: Any = _LOOK_UP) -> Readers:
             (RoleGrant.role == "clerk") & (RoleGrant.unit == document.unit_id)
         )
     )
-    if instance is _LOOK_UP:
+    if instance is None:
         instance = engine.instance_for(PLUGIN_NAME, OBJECT_TYPE, document.id)
     if instance is not None:
         for item in WorkItem.select(WorkItem.assignee, WorkItem.principal).where(
@@ -66,11 +64,12 @@ def readers(document: IncomingDocument, instance: Any = _LOOK_UP) -> Readers:
     return Readers(users=sorted(people), permissions=(MANAGE,))
 
 
-def entry(app: OfficiumApp, document: IncomingDocument) -> SearchEntry:
-    """The document's search entry as it stands now."""
+def entry(app: OfficiumApp, document: IncomingDocument, instance: Instance | None = None) -> SearchEntry:
+    """The document's search entry as it stands now (``instance``: its workflow instance, when known)."""
     from officium.plugins.docs_incoming import service
 
-    instance = engine.instance_for(PLUGIN_NAME, OBJECT_TYPE, document.id)  # read once, used twice
+    if instance is None:
+        instance = engine.instance_for(PLUGIN_NAME, OBJECT_TYPE, document.id)  # read once, used twice
     opinions = service.instance_opinions(instance)
     body = "\n".join(
         [f"收文编号：{document.number}", f"来文字号：{document.doc_number}"]
@@ -102,9 +101,10 @@ def entry(app: OfficiumApp, document: IncomingDocument) -> SearchEntry:
     )
 
 
-def update(app: OfficiumApp, document: IncomingDocument) -> None:
-    """Insert or replace the document's entry (in the caller's transaction)."""
-    index_entry(app, entry(app, document))
+def update(app: OfficiumApp, document: IncomingDocument, instance: Instance | None = None) -> None:
+    """Insert or replace the document's entry (in the caller's transaction); a workflow callback passes the
+    document's instance, which it already has."""
+    index_entry(app, entry(app, document, instance))
 
 
 def reindex(app: OfficiumApp) -> Iterator[SearchEntry]:

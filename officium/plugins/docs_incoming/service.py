@@ -781,7 +781,7 @@ def conclude(
 
 def tell_instructed(app: OfficiumApp, document: IncomingDocument, instance: Instance) -> None:
     """领导批示提示: the clerk who accepted the document learns that the leaders have instructed."""
-    names = "、".join(o["name"] for o in opinions(document) if o["step"] == "instruct")
+    names = "、".join(o["name"] for o in instance_opinions(instance) if o["step"] == "instruct")
     notifications.notify(
         app,
         instance.drafter,
@@ -809,7 +809,7 @@ def mark_concluded(app: OfficiumApp, document: IncomingDocument, instance: Insta
     document.status = "concluded"
     document.concluded_at = app.clock()
     document.save()
-    feed.update(app, document)
+    feed.update(app, document, instance)
 
 
 def reply(
@@ -851,12 +851,13 @@ def archive(
     return document
 
 
-def mark_archived(app: OfficiumApp, document: IncomingDocument) -> None:
-    """The workflow finished (callback): the document is 归档; open 传阅 items stay readable."""
+def mark_archived(app: OfficiumApp, document: IncomingDocument, instance: Instance | None = None) -> None:
+    """The workflow finished (callback, with the document's ``instance``): the document is 归档; open 传阅
+    items stay readable."""
     document.status = "archived"
     document.archived_at = app.clock()
     document.save()
-    feed.update(app, document)
+    feed.update(app, document, instance)
 
 
 def mark_closed(app: OfficiumApp, document: IncomingDocument) -> None:

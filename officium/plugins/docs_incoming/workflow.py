@@ -40,18 +40,19 @@ def _document(ctx: Any) -> Any:
     return IncomingDocument.get_by_id(int(ctx.instance.object_id))
 
 
-def _refresh(ctx: Any) -> None:
+def _refresh(ctx: Any, document: Any = None) -> None:
     from officium.plugins.docs_incoming import feed
 
-    feed.update(ctx.app, _document(ctx))
+    feed.update(ctx.app, document if document is not None else _document(ctx), ctx.instance)
 
 
 def _instructed(ctx: Any) -> None:
     """Every chosen leader has instructed: tell whoever accepted the document (领导批示提示)."""
     from officium.plugins.docs_incoming import service
 
-    service.tell_instructed(ctx.app, _document(ctx), ctx.instance)
-    _refresh(ctx)
+    document = _document(ctx)
+    service.tell_instructed(ctx.app, document, ctx.instance)
+    _refresh(ctx, document)
 
 
 def _must_be_assigned(ctx: Any) -> None:
@@ -73,7 +74,7 @@ def _handled(ctx: Any) -> None:
 def _finished(ctx: Any) -> None:
     from officium.plugins.docs_incoming import service
 
-    service.mark_archived(ctx.app, _document(ctx))
+    service.mark_archived(ctx.app, _document(ctx), ctx.instance)
 
 
 def _closed(ctx: Any) -> None:
