@@ -17,6 +17,7 @@ from peewee import PostgresqlDatabase
 
 from officium.core import audit, notifications
 from officium.core.identity.models import RoleGrant, Unit, User
+from officium.core.prepared import prepared
 from officium.core.workcalendar import add_working_days
 from officium.core.workflow.definition import DRAFTER_STEP, Handlers, Step, Workflow
 from officium.core.workflow.models import ACTIONS, ActionLog, Instance, WorkItem
@@ -69,11 +70,30 @@ def workflow_of(app: OfficiumApp, instance: Instance) -> Workflow:
     return app.registry.workflows[f"{instance.plugin}.{instance.workflow}"]
 
 
+def item_by_id(app: OfficiumApp, item_id: int) -> WorkItem | None:
+    """A work item by id, with a statement prepared once per process (every action reads its item)."""
+    return prepared(app, "workflow.item", lambda key: WorkItem.select().where(WorkItem.id == key)).first(
+        int(item_id)
+    )
+
+
+def instance_by_id(app: OfficiumApp, instance_id: int, *, lock: bool = False) -> Instance | None:
+    """A document's instance by id (prepared once per process); ``lock``: FOR UPDATE on PostgreSQL."""
+    if lock and isinstance(app.db, PostgresqlDatabase):
+        statement = prepared(
+            app,
+            "workflow.instance_locked",
+            lambda key: Instance.select().where(Instance.id == key).for_update(),
+        )
+    else:
+        statement = prepared(
+            app, "workflow.instance", lambda key: Instance.select().where(Instance.id == key)
+        )
+    return statement.first(int(instance_id))
+
+
 def _lock(app: OfficiumApp, instance_id: int) -> Instance:
-    query = Instance.select().where(Instance.id == instance_id)
-    if isinstance(app.db, PostgresqlDatabase):
-        query = query.for_update()
-    instance = query.first()
+    instance = instance_by_id(app, instance_id, lock=True)
     if instance is None:
         raise WorkflowError("找不到该文件的流程。")
     return instance
@@ -312,14 +332,14 @@ def _users(ids: Sequence[int | User]) -> list[User]:
 
 def _take(app: OfficiumApp, item_id: int, actor: User) -> tuple[Instance, WorkItem]:
     """Lock the document and claim the actor's open item, or raise Conflict."""
-    item = WorkItem.get_or_none(WorkItem.id == item_id)
+    item = item_by_id(app, item_id)
     if item is None:
         raise WorkflowError("找不到该待办事项。")
     instance = _lock(app, item.instance_id)
     if isinstance(app.db, PostgresqlDatabase):
         # read again under the row lock; on SQLite the transaction has held the write lock since it began
         # (BEGIN IMMEDIATE), so the row read above is already the current one
-        item = WorkItem.get_by_id(item_id)
+        item = item_by_id(app, item_id)
     if item.assignee_id != actor.id:
         raise WorkflowError("这不是您的待办事项。")
     if instance.state == "suspended":

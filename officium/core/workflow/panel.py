@@ -397,8 +397,11 @@ def panel_context(
     form: str = "",
     form_title: str = "",
     next_url: str | None = None,
+    for_api: bool = False,
 ) -> dict[str, Any]:
     """Everything the ``workflow_panel`` macro shows for the signed-in user.
+
+    ``for_api``: for the JSON answer, which shows no forms: the 常用意见 and the CSRF field are left out.
 
     ``errors`` (field → message; ``""`` for a message about the whole form), ``values`` (what was typed),
     ``form`` (which action's form they belong to) and ``form_title`` (its name) are set when an action was
@@ -477,7 +480,9 @@ def panel_context(
             ],
         }
     phrases: list[str] = []
-    if item is not None or read_item is not None or actions["circulate"] or manage or monitor:
+    if not for_api and (
+        item is not None or read_item is not None or actions["circulate"] or manage or monitor
+    ):
         phrases = opinion_phrases(app, user)
     return {
         "instance": instance,
@@ -512,7 +517,7 @@ def panel_context(
         "timeline": timeline_entries(request, instance),
         "urls": action_urls(instance, item, read_item),
         "next": next_url if next_url is not None else request.url.path,
-        "csrf_field": _csrf_field(request),
+        "csrf_field": Markup("") if for_api else _csrf_field(request),
         "errors": dict(errors or {}),
         "kept": dict(values or {}),
         "form": form,

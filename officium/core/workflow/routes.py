@@ -301,12 +301,12 @@ def _target(request: Request, action: Action) -> tuple[Instance, WorkItem | None
     key = request.path_params["id"]
     item = None
     if action.target == "item":
-        item = WorkItem.get_or_none(WorkItem.id == key)
+        item = engine.item_by_id(request.state.app, key)
         if item is None:
             raise HTTPException(404)
-        instance = Instance.get_by_id(item.instance_id)
+        instance = engine.instance_by_id(request.state.app, item.instance_id)
     else:
-        instance = Instance.get_or_none(Instance.id == key)
+        instance = engine.instance_by_id(request.state.app, key)
     return panel.require_visible(request, instance), item
 
 
@@ -320,7 +320,7 @@ def _run(request: Request, action: Action, is_api: bool) -> tuple[Instance, str]
     ctx = ActionContext(request, instance, item, Inputs(request, is_api))
     with request.state.app.db.atomic():
         message = action.run(ctx)
-    return Instance.get_by_id(instance.id), message
+    return engine.instance_by_id(ctx.app, instance.id), message
 
 
 def safe_next(target: str, fallback: str) -> str:
@@ -391,7 +391,7 @@ def action_api(action: Action) -> Callable[[Request], dict[str, Any]]:
 
 def instance_state(request: Request, instance: Instance) -> dict[str, Any]:
     """The API form of the workflow panel: state, step, handlers, what the user may do, the timeline."""
-    data = panel.panel_context(request, instance)
+    data = panel.panel_context(request, instance, for_api=True)
     actions = data["actions"]
     available = [k for k, v in actions.items() if v and k != "return"]
     if actions["return"]:
