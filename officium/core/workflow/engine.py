@@ -472,10 +472,11 @@ def approve(
                 WorkItem.id == waiting[0].id
             ).execute()
             notifications.on_new_item(app, WorkItem.get_by_id(waiting[0].id))
-    if not remaining:
-        _advance(app, instance, actor, picked, request)
     instance.version += 1
-    instance.save()
+    if not remaining:
+        _advance(app, instance, actor, picked, request)  # saves the instance with its new step or state
+    if instance.is_dirty():  # not advanced, or a callback changed it after it was saved
+        instance.save()
     return instance
 
 
