@@ -7,7 +7,7 @@ does its index row.  Outside a request, wrap the change and the call in ``write_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -140,24 +140,39 @@ def index_entry(app: OfficiumApp, entry: SearchEntry) -> SearchDoc:
     record_id = str(entry.record_id)
     with app.db.atomic():
         doc = SearchDoc.get_or_none((SearchDoc.source == entry.source) & (SearchDoc.record_id == record_id))
+        body, attachments = _text(entry.body), _text(entry.attachments_text)
+        rows = entry.readers.rows()
         if doc is None:
             doc = SearchDoc.create(source=entry.source, record_id=record_id, **values)
+            SearchText.insert(doc=doc.id, body=body, attachments_text=attachments).execute()
+            _insert_readers(doc.id, rows)
         else:
             SearchDoc.update(**values).where(SearchDoc.id == doc.id).execute()
             for key, value in values.items():
                 setattr(doc, key, value)
-            SearchReader.delete().where(SearchReader.doc == doc.id).execute()
-            SearchText.delete().where(SearchText.doc == doc.id).execute()
-        body, attachments = _text(entry.body), _text(entry.attachments_text)
-        SearchText.insert(doc=doc.id, body=body, attachments_text=attachments).execute()
-        rows = entry.readers.rows()
-        if rows:
-            SearchReader.insert_many(
-                [(doc.id, kind, value) for kind, value in rows],
-                fields=[SearchReader.doc, SearchReader.kind, SearchReader.value],
-            ).execute()
+            # only what changed: the text in place, the readers only when they are not the same ones
+            text = {"body": body, "attachments_text": attachments}
+            if not SearchText.update(**text).where(SearchText.doc == doc.id).execute():
+                SearchText.insert(doc=doc.id, **text).execute()
+            stored = sorted(
+                (r.kind, r.value)
+                for r in SearchReader.select(SearchReader.kind, SearchReader.value).where(
+                    SearchReader.doc == doc.id
+                )
+            )
+            if stored != sorted(rows):
+                SearchReader.delete().where(SearchReader.doc == doc.id).execute()
+                _insert_readers(doc.id, rows)
         _write_fts(app, fts_columns(doc, body, attachments, rows), doc.id)
     return doc
+
+
+def _insert_readers(doc_id: int, rows: Sequence[tuple[str, Any]]) -> None:
+    if rows:
+        SearchReader.insert_many(
+            [(doc_id, kind, value) for kind, value in rows],
+            fields=[SearchReader.doc, SearchReader.kind, SearchReader.value],
+        ).execute()
 
 
 def remove_entry(app: OfficiumApp, source: str, record_id: Any) -> bool:
