@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import threading
 from typing import Any
 
 import pytest
@@ -29,7 +30,14 @@ def accepted_nodelay(sock: socket.socket) -> int:
             writer.close()
             return value
 
-    return asyncio.run(run())
+    # In a thread of its own: a browser test on the same test worker leaves Playwright's loop running in
+    # the main thread, where asyncio.run() refuses to start.
+    result: list[int] = []
+    thread = threading.Thread(target=lambda: result.append(asyncio.run(run())))
+    thread.start()
+    thread.join(10)
+    assert result, "the connection was not accepted"
+    return result[0]
 
 
 def test_the_listening_socket_gives_accepted_connections_tcp_nodelay():
