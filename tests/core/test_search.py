@@ -406,3 +406,16 @@ def test_words_need_all_their_bigrams_and_quotes_need_adjacency(corpus):
         with write_transaction(corpus.db):
             for record in ("w1", "w2"):
                 remove_entry(corpus, "memo.note", record)
+
+
+def test_field_tokens_bigrams_words_then_each_character_once():
+    from officium.core.search.segment import field_tokens
+
+    assert field_tokens("检验检疫 H7N9 疫情，口") == [
+        "检验", "验检", "检疫", "h7n9", "疫情", "检", "验", "疫", "情", "口",
+    ]  # fmt: skip
+    # a long attachment text: every distinct character once, after the tokens (this was quadratic)
+    text = "".join(chr(0x4E00 + i) for i in range(3000)) * 10
+    tokens = field_tokens(text)
+    assert tokens[-3000:] == [chr(0x4E00 + i) for i in range(3000)]
+    assert len(tokens) == (30000 - 1) + 3000
