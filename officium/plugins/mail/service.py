@@ -14,6 +14,8 @@ from datetime import timedelta
 from html import escape
 from typing import TYPE_CHECKING, Any
 
+from peewee import JOIN
+
 from officium.core import audit, files, notifications, richtext, secrecy
 from officium.core.db import write_transaction
 from officium.core.identity.models import RoleGrant, Unit, User
@@ -599,10 +601,14 @@ def unread_query(user: User) -> Any:
     search an index ((user, …) and (unit, …)); an OR of the two would defeat both on PostgreSQL."""
     unread = (Copy.folder == "inbox") & (Copy.deleted == False) & Copy.read_at.is_null()  # noqa: E712
     mine = Copy.select(Copy.id).where((Copy.user == user) & unread)
+    # From the user's clerk grants to their units' copies, in that order: SQLite keeps the tables of a CROSS
+    # JOIN in the order written.  Left to choose without statistics (a site has none until ANALYZE), it
+    # drove the join from the (folder, …) index and read every inbox copy of the site (1 s at 3.5 million).
+    # PostgreSQL reads CROSS JOIN … WHERE as an inner join and plans it from its statistics.
     theirs = (
-        Copy.select(Copy.id)
-        .join(RoleGrant, on=(RoleGrant.unit == Copy.unit))
-        .where((RoleGrant.user == user) & (RoleGrant.role == "clerk") & unread)
+        RoleGrant.select(Copy.id)
+        .join(Copy, JOIN.CROSS)
+        .where((RoleGrant.user == user) & (RoleGrant.role == "clerk") & (Copy.unit == RoleGrant.unit) & unread)
     )
     return mine + theirs
 
