@@ -23,6 +23,7 @@ a timeout, and :func:`check_local` refuses any host but 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import math
 import re
@@ -214,38 +215,15 @@ async def closed_loop(
     timeout: float = REQUEST_TIMEOUT,
 ) -> PhaseResult:
     """``connections`` clients, each sending ``raw`` again as soon as the previous answer arrived."""
-    result = PhaseResult(name)
-    deadline = time.perf_counter() + seconds
-    budget = [max_requests if max_requests is not None else 10**12]
-
-    async def client() -> None:
-        conn = Connection(HOST, port)
-        try:
-            while time.perf_counter() < deadline and budget[0] > 0:
-                budget[0] -= 1
-                start = time.perf_counter()
-                try:
-                    async with asyncio.timeout(timeout):
-                        answer = await conn.send(raw)
-                except (TimeoutError, OSError, HttpError, asyncio.IncompleteReadError) as exc:
-                    result.errors[type(exc).__name__] += 1
-                    conn.close()
-                    continue
-                elapsed = time.perf_counter() - start
-                problem = check(answer)
-                if problem:
-                    result.errors[problem] += 1
-                else:
-                    result.latencies.append(elapsed)
-                    result.bytes += len(answer.body)
-        finally:
-            conn.close()
-
-    cpu0, t0 = time.process_time(), time.perf_counter()
-    await asyncio.gather(*(client() for _ in range(connections)))
-    result.seconds = time.perf_counter() - t0
-    result.client_cpu = time.process_time() - cpu0
-    return result
+    return await sequence_loop(
+        name,
+        port,
+        [itertools.repeat(raw) for _ in range(connections)],
+        check,
+        seconds=seconds,
+        max_requests=max_requests,
+        timeout=timeout,
+    )
 
 
 async def sequence_loop(

@@ -268,26 +268,22 @@ class Probe:
 
 async def measure(server: Server, name: str, raw: bytes, args: argparse.Namespace) -> dict:
     """Warm up, then load one endpoint for ``--seconds``; add the server's CPU share and the machine's."""
-    if args.warmup > 0:
-        await closed_loop(
+
+    def load(seconds: float):
+        return closed_loop(
             name,
             server.port,
             raw,
             expect_status(200),
             connections=args.connections,
-            seconds=args.warmup,
+            seconds=seconds,
             timeout=args.request_timeout,
         )
+
+    if args.warmup > 0:
+        await load(args.warmup)
     probe = Probe(server)
-    result = await closed_loop(
-        name,
-        server.port,
-        raw,
-        expect_status(200),
-        connections=args.connections,
-        seconds=args.seconds,
-        timeout=args.request_timeout,
-    )
+    result = await load(args.seconds)
     summary = probe.add(result.summary(), result.seconds)
     log(report.phase_line(name, server.workers, summary))
     return summary
